@@ -1,0 +1,48 @@
+# The two commands: `make run` (whole stack with demo data) and `make test` (every check).
+# Both set everything up first; each step is skipped when already done.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_PY := $(VENV)/.installed
+STAMP_NODE := node_modules/.installed
+STAMP_SYS := .local/.system-packages
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint format bench clean
+
+setup: $(STAMP_SYS) $(STAMP_PY) $(STAMP_NODE)
+
+$(STAMP_SYS): scripts/system-packages.sh
+	bash scripts/system-packages.sh
+	@mkdir -p .local && touch $@
+
+$(STAMP_PY): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(STAMP_NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+run: setup
+	$(PY) scripts/stack.py run
+
+lint: $(STAMP_PY)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP_PY)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# pytest's own exit code comes back unchanged (5 = no tests collected fails the build).
+test: setup lint
+	$(PY) scripts/stack.py test -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) scripts/stack.py test -- $(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules .local staticfiles

@@ -1,0 +1,524 @@
+"""Accounts: registration, sign-in/out, profiles, photos, availability, parent links, user search.
+
+Every function takes the acting user explicitly and raises cplatform.errors on refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import secrets
+
+from django.conf import settings
+from google.api_core import exceptions as google_exceptions
+from PIL import Image, UnidentifiedImageError
+
+from authentication import identity, signals
+from cplatform import errors, rate_limit, text
+from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
+from firestore_operations import enrollments as enrollment_store
+from firestore_operations import parent_links as link_store
+from firestore_operations import storage
+from firestore_operations import users as user_store
+from firestore_operations.pagination import InvalidCursor, Page
+
+logger = logging.getLogger(__name__)
+
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed by hand
+LINK_CODE_LENGTH = 8
+LINK_CODE_TTL = dt.timedelta(hours=24)
+MAX_CHILDREN = 10
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+ROLE_PARTS = {TEACHER: "teacher", STUDENT: "student", PARENT: "parent"}
+
+
+# --- shapes ------------------------------------------------------------------------------------
+
+
+def _role_part_defaults(role: str) -> dict:
+    if role == TEACHER:
+        return {
+            "teacher": {
+                "subjects": [],
+                "hourly_rate": None,
+                "teaching_preferences": {"levels": [], "languages": [], "formats": []},
+                "availability": [],
+            }
+        }
+    if role == STUDENT:
+        return {"student": {"grade_level": "", "interests": [], "learning_goals": "", "parents": []}}
+    if role == PARENT:
+        return {"parent": {"children": []}}
+    return {}
+
+
+def _search_fields(display_name: str, email: str, subjects: list[str]) -> dict:
+    local_part = email.split("@", 1)[0]
+    return {
+        "search_tokens": [*text.prefix_tokens(display_name, local_part), email.lower()],
+        "sort_name": text.fold(display_name).strip(),
+        "subjects_lower": [text.fold(subject).strip() for subject in subjects],
+    }
+
+
+def photo_url(profile: dict) -> str | None:
+    if profile.get("photo_path"):
+        return f"/api/v1/users/{profile['id']}/photo?v={profile.get('photo_version', 0)}"
+    return profile.get("external_photo_url") or None
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def get_profile_or_404(uid: str) -> dict:
+    profile = user_store.get_profile(uid)
+    if profile is None:
+        raise errors.NotFound("No such user.")
+    return profile
+
+
+def children_of(parent: dict) -> list[str]:
+    return list((parent.get("parent") or {}).get("children", []))
+
+
+def is_parent_of(parent_uid: str, child_uid: str) -> bool:
+    """Whether the parent is linked to the child (one lookup)."""
+    child = user_store.get_profile(child_uid)
+    return bool(child) and parent_uid in (child.get("student") or {}).get("parents", [])
+
+
+def profile_scope(actor: Actor, profile: dict) -> str:
+    """How much of a profile the actor may see: 'full', 'related' or 'public'. Raises PermissionDenied."""
+    if actor.uid == profile["id"] or actor.role == ADMIN:
+        return "full"
+    role = profile.get("role")
+    if role == TEACHER:
+        return "public"
+    if role == STUDENT:
+        if actor.role == PARENT and actor.uid in (profile.get("student") or {}).get("parents", []):
+            return "related"
+        if actor.role == TEACHER and enrollment_store.teacher_has_student(actor.uid, profile["id"]):
+            return "related"
+    if role == PARENT and actor.role == STUDENT and actor.uid in children_of(profile):
+        return "related"
+    raise errors.PermissionDenied("You may not see this profile.")
+
+
+def access_profile(actor: Actor, uid: str) -> tuple[dict, str]:
+    """The profile and the actor's scope on it. Raises NotFound, PermissionDenied."""
+    profile = get_profile_or_404(uid)
+    if profile.get("disabled") and actor.role != ADMIN:
+        raise errors.NotFound("No such user.")
+    return profile, profile_scope(actor, profile)
+
+
+# --- registration and sign-in ---------------------------------------------------------------
+
+
+def register_user(*, email: str, password: str, display_name: str, role: str) -> dict:
+    """Create the Firebase account, its role claim and its profile. Raises Conflict, ValidationError."""
+    if role == ADMIN:
+        raise errors.PermissionDenied("Admin accounts cannot be self-registered.", fields={"role": ["Not allowed."]})
+    email = email.strip().lower()
+    uid = identity.create_account(email=email, password=password, display_name=display_name, role=role)
+    profile = {
+        "uid": uid,
+        "email": email,
+        "display_name": display_name,
+        "role": role,
+        "bio": "",
+        "phone": "",
+        "timezone": "UTC",
+        "locale": "en",
+        "photo_path": None,
+        "photo_version": 0,
+        "external_photo_url": None,
+        "disabled": False,
+        **_role_part_defaults(role),
+        **_search_fields(display_name, email, []),
+    }
+    try:
+        user_store.create_profile(uid, profile)
+    except Exception:
+        # No half-made account: without its profile the Auth user is useless.
+        identity.delete_account(uid)
+        raise
+    return get_profile_or_404(uid)
+
+
+def create_admin(*, email: str, password: str, display_name: str) -> dict:
+    """Create (or promote) an admin account; used by the create_admin command and demo data."""
+    email = email.strip().lower()
+    uid = identity.create_account(email=email, password=password, display_name=display_name, role=ADMIN)
+    user_store.create_profile(
+        uid,
+        {
+            "uid": uid,
+            "email": email,
+            "display_name": display_name,
+            "role": ADMIN,
+            "bio": "",
+            "phone": "",
+            "timezone": "UTC",
+            "locale": "en",
+            "photo_path": None,
+            "photo_version": 0,
+            "external_photo_url": None,
+            "disabled": False,
+            **_search_fields(display_name, email, []),
+        },
+    )
+    return get_profile_or_404(uid)
+
+
+def _login_subjects(email: str, client_ip: str) -> list[str]:
+    return [f"email:{email.strip().lower()}", f"ip:{client_ip}"]
+
+
+def sign_in(*, email: str, password: str, client_ip: str) -> dict:
+    """Tokens and profile for an email/password pair. Raises Unauthenticated, RateLimited."""
+    subjects = _login_subjects(email, client_ip)
+    window, limit = settings.LOGIN_FAILURE_WINDOW_SECONDS, settings.LOGIN_FAILURE_LIMIT
+    message = "Too many failed sign-in attempts; wait a while before trying again."
+    rate_limit.ensure_below("login", subjects, limit=limit, window=window, message=message)
+    try:
+        tokens = identity.sign_in_with_password(email.strip().lower(), password)
+    except identity.InvalidCredentials as exc:
+        for subject in subjects:
+            rate_limit.hit("login", subject, window)
+        raise errors.Unauthenticated("Wrong email or password.", code="invalid_credentials") from exc
+    profile = user_store.get_profile(tokens["uid"])
+    if profile is None:
+        raise errors.Unauthenticated("This account has no profile; contact an admin.", code="no_profile")
+    return {**tokens, "user": profile}
+
+
+def start_web_session(*, email: str, password: str, client_ip: str) -> tuple[str, dict]:
+    """Sign in and mint a Firebase session cookie for the web pages. Raises as sign_in."""
+    result = sign_in(email=email, password=password, client_ip=client_ip)
+    return identity.create_session_cookie(result["id_token"]), result["user"]
+
+
+def sign_out(*, actor: Actor) -> None:
+    """Revoke every refresh token of the actor: their ID tokens and session cookies stop working."""
+    identity.revoke_sessions(actor.uid, credential=actor.credential)
+
+
+# --- my profile --------------------------------------------------------------------------------
+
+
+def get_my_profile(*, actor: Actor) -> dict:
+    """Raises NotFound when the account has no profile document."""
+    return get_profile_or_404(actor.uid)
+
+
+def _flatten_changes(prefix: str, value: dict) -> dict:
+    return {f"{prefix}.{key}": item for key, item in value.items()}
+
+
+def update_my_profile(*, actor: Actor, changes: dict) -> dict:
+    """Apply validated changes to the actor's profile. Raises NotFound, ValidationError."""
+    profile = get_my_profile(actor=actor)
+    role_part = ROLE_PARTS.get(profile["role"])
+    updates: dict = {}
+    for key in ("display_name", "bio", "phone", "timezone", "locale"):
+        if key in changes:
+            updates[key] = changes[key]
+    if "photo_url" in changes:
+        updates["external_photo_url"] = changes["photo_url"]
+        if changes["photo_url"] is None and profile.get("photo_path"):
+            storage.delete_blob(profile["photo_path"])
+            updates["photo_path"] = None
+    for part in ("teacher", "student", "parent"):
+        if part in changes and part != role_part:
+            raise errors.ValidationError(
+                f"'{part}' details belong to {part} accounts; yours is a {profile['role']} account.",
+                fields={part: ["Not your role."]},
+            )
+    if role_part and role_part in changes:
+        part_changes = dict(changes[role_part])
+        if "availability" in part_changes:
+            part_changes["availability"] = validate_slots(part_changes["availability"])
+        updates.update(_flatten_changes(role_part, part_changes))
+    display_name = updates.get("display_name", profile["display_name"])
+    subjects = (
+        updates.get("teacher.subjects", (profile.get("teacher") or {}).get("subjects", []))
+        if profile["role"] == TEACHER
+        else []
+    )
+    if "display_name" in updates or "teacher.subjects" in updates:
+        updates.update(_search_fields(display_name, profile["email"], subjects))
+    if updates:
+        user_store.update_profile(actor.uid, updates)
+    updated = get_profile_or_404(actor.uid)
+    if "display_name" in updates and display_name != profile["display_name"]:
+        signals.profile_renamed.send(sender=None, uid=actor.uid, display_name=display_name, role=profile["role"])
+    return updated
+
+
+def _parse_minutes(value: str) -> int:
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def validate_slots(slots: list[dict]) -> list[dict]:
+    """Weekly slots sorted, start < end, no overlaps on a weekday. Raises ValidationError."""
+    cleaned = sorted(
+        ({"weekday": int(s["weekday"]), "start": s["start"], "end": s["end"]} for s in slots),
+        key=lambda s: (s["weekday"], s["start"]),
+    )
+    problems = []
+    for index, slot in enumerate(cleaned):
+        if _parse_minutes(slot["start"]) >= _parse_minutes(slot["end"]):
+            problems.append(f"Slot {slot['start']}-{slot['end']} on weekday {slot['weekday']} ends before it starts.")
+        if index and cleaned[index - 1]["weekday"] == slot["weekday"]:
+            previous = cleaned[index - 1]
+            if _parse_minutes(slot["start"]) < _parse_minutes(previous["end"]):
+                problems.append(
+                    f"Slots {previous['start']}-{previous['end']} and {slot['start']}-{slot['end']} "
+                    f"overlap on weekday {slot['weekday']}."
+                )
+    if problems:
+        raise errors.ValidationError(problems[0], fields={"slots": problems})
+    return cleaned
+
+
+def set_my_availability(*, actor: Actor, slots: list[dict], timezone: str | None = None) -> dict:
+    """Replace the teacher's weekly availability. Raises ValidationError."""
+    cleaned = validate_slots(slots)
+    updates: dict = {"teacher.availability": cleaned}
+    if timezone:
+        updates["timezone"] = timezone
+    user_store.update_profile(actor.uid, updates)
+    return get_teacher_availability(actor=actor, uid=actor.uid)
+
+
+def get_teacher_availability(*, actor: Actor, uid: str) -> dict:
+    """A teacher's weekly slots and timezone. Raises NotFound when uid is not a teacher."""
+    profile = user_store.get_profile(uid)
+    if profile is None or profile.get("role") != TEACHER or profile.get("disabled"):
+        raise errors.NotFound("No such teacher.")
+    return {
+        "teacher_uid": uid,
+        "timezone": profile.get("timezone", "UTC"),
+        "slots": (profile.get("teacher") or {}).get("availability", []),
+    }
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+def set_my_photo(*, actor: Actor, upload) -> dict:
+    """Check an uploaded image by its content, shrink it, store it. Raises PayloadTooLarge, UnsupportedMediaType."""
+    if upload.size > settings.PROFILE_PHOTO_MAX_BYTES:
+        limit_mb = settings.PROFILE_PHOTO_MAX_BYTES // (1024 * 1024)
+        raise errors.PayloadTooLarge(f"The photo is larger than {limit_mb} MB.", fields={"photo": ["Too large."]})
+    raw = upload.read()
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:
+            image_format = probe.format
+            probe.verify()
+        image = Image.open(io.BytesIO(raw))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise errors.UnsupportedMediaType(
+            "The file is not a JPEG, PNG or WebP image.", fields={"photo": ["Not an image."]}
+        ) from exc
+    if image_format not in PHOTO_FORMATS:
+        raise errors.UnsupportedMediaType(
+            "Only JPEG, PNG and WebP photos are accepted.", fields={"photo": [f"{image_format} is not accepted."]}
+        )
+    image.thumbnail((settings.PROFILE_PHOTO_MAX_SIDE, settings.PROFILE_PHOTO_MAX_SIDE))
+    if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    # Re-encoding also drops EXIF data such as the GPS position of the phone that took it.
+    image.save(out, format=image_format, quality=88)
+    profile = get_my_profile(actor=actor)
+    path = f"users/{actor.uid}/photo"
+    storage.upload_bytes(path, out.getvalue(), PHOTO_FORMATS[image_format])
+    user_store.update_profile(
+        actor.uid,
+        {
+            "photo_path": path,
+            "photo_type": PHOTO_FORMATS[image_format],
+            "photo_version": int(profile.get("photo_version", 0)) + 1,
+            "external_photo_url": None,
+        },
+    )
+    return get_profile_or_404(actor.uid)
+
+
+def get_user_photo(*, actor: Actor, uid: str) -> tuple[bytes, str]:
+    """The photo bytes and type, for whoever may see the profile. Raises NotFound, PermissionDenied."""
+    profile, _scope = access_profile(actor, uid)
+    path = profile.get("photo_path")
+    data = storage.read_bytes(path) if path else None
+    if data is None:
+        raise errors.NotFound("This user has no photo.")
+    return data, profile.get("photo_type") or "image/jpeg"
+
+
+# --- account deletion --------------------------------------------------------------------------
+
+
+def delete_my_account(*, actor: Actor) -> None:
+    """Delete the Firebase account and personal data (profile, photo, parent links)."""
+    profile = user_store.get_profile(actor.uid)
+    identity.revoke_sessions(actor.uid, credential=actor.credential)
+    if profile:
+        for child_uid in children_of(profile):
+            user_store.unlink_parent_and_child(actor.uid, child_uid)
+        for parent_uid in (profile.get("student") or {}).get("parents", []):
+            user_store.unlink_parent_and_child(parent_uid, actor.uid)
+        if profile.get("role") == STUDENT:
+            link_store.delete_codes_of_student(actor.uid)
+        if profile.get("photo_path"):
+            storage.delete_blob(profile["photo_path"])
+        signals.account_deleted.send(sender=None, uid=actor.uid, role=profile.get("role"))
+        user_store.delete_profile(actor.uid)
+    identity.delete_account(actor.uid)
+
+
+# --- parent links ------------------------------------------------------------------------------
+
+
+def create_parent_link_code(*, actor: Actor) -> dict:
+    """A one-time code the student gives a parent; valid for 24 hours."""
+    expires_at = dt.datetime.now(dt.UTC) + LINK_CODE_TTL
+    for _ in range(5):
+        code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(LINK_CODE_LENGTH))
+        if link_store.create_code(code, student_uid=actor.uid, expires_at=expires_at):
+            return {"code": code, "expires_at": expires_at}
+    raise errors.ServiceUnavailable("Could not draw a free code; please retry.")
+
+
+def redeem_parent_link_code(*, actor: Actor, code: str) -> dict:
+    """Link the parent to the code's student. Raises NotFound, Conflict, RateLimited."""
+    rate_limit.ensure_below(
+        "link-code", [actor.uid], limit=10, window=3600, message="Too many wrong codes; try again in an hour."
+    )
+    outcome, child_uid = link_store.redeem_code(
+        code.strip().upper(), parent_uid=actor.uid, now=dt.datetime.now(dt.UTC), max_children=MAX_CHILDREN
+    )
+    if outcome in (link_store.RedeemOutcome.UNKNOWN, link_store.RedeemOutcome.EXPIRED):
+        rate_limit.hit("link-code", actor.uid, 3600)
+        message = "This code has expired; ask for a new one." if outcome == "expired" else "No such code."
+        raise errors.NotFound(message, code="invalid_code", fields={"code": [message]})
+    if outcome == link_store.RedeemOutcome.ALREADY_LINKED:
+        raise errors.Conflict("You are already linked to this student.", code="already_linked")
+    if outcome == link_store.RedeemOutcome.TOO_MANY:
+        raise errors.Conflict(f"A parent can link at most {MAX_CHILDREN} children.", code="too_many_children")
+    return get_profile_or_404(child_uid)
+
+
+def list_my_children(*, actor: Actor) -> list[dict]:
+    """The parent's linked children's profiles, in one batched lookup."""
+    parent = get_my_profile(actor=actor)
+    found = user_store.get_profiles(children_of(parent))
+    return [found[uid] for uid in children_of(parent) if uid in found]
+
+
+def list_my_parents(*, actor: Actor) -> list[dict]:
+    student = get_my_profile(actor=actor)
+    parents = (student.get("student") or {}).get("parents", [])
+    found = user_store.get_profiles(parents)
+    return [found[uid] for uid in parents if uid in found]
+
+
+def unlink_child(*, actor: Actor, child_uid: str) -> None:
+    """Parent side of unlinking. Raises NotFound when not linked."""
+    if child_uid not in children_of(get_my_profile(actor=actor)):
+        raise errors.NotFound("This student is not linked to you.")
+    user_store.unlink_parent_and_child(actor.uid, child_uid)
+
+
+def unlink_parent(*, actor: Actor, parent_uid: str) -> None:
+    """Student side of unlinking. Raises NotFound when not linked."""
+    student = get_my_profile(actor=actor)
+    if parent_uid not in (student.get("student") or {}).get("parents", []):
+        raise errors.NotFound("This parent is not linked to you.")
+    user_store.unlink_parent_and_child(parent_uid, actor.uid)
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def _search(
+    *,
+    q: str,
+    role: str | None,
+    subject: str | None,
+    disabled: bool | None,
+    limit: int,
+    cursor: str | None,
+    hide_disabled: bool,
+) -> Page:
+    terms = text.query_terms(q) if q else []
+    if q and not terms:
+        raise errors.ValidationError("Type at least one letter or digit to search.", fields={"q": ["No words."]})
+    subject_key = text.fold(subject).strip() if subject else None
+    # Firestore takes one array-contains per query: the longest term goes to the query, the other
+    # terms (and the subject, when there is a term) are checked on the returned rows.
+    primary = max(terms, key=len) if terms else None
+    others = [term for term in terms if term != primary]
+
+    def keep(row: dict) -> bool:
+        tokens = set(row.get("search_tokens", []))
+        if any(term not in tokens for term in others):
+            return False
+        if primary and subject_key and subject_key not in row.get("subjects_lower", []):
+            return False
+        return not (hide_disabled and row.get("disabled"))
+
+    try:
+        return user_store.search_profiles(
+            token=primary, subject=subject_key, role=role, disabled=disabled, limit=limit, cursor=cursor, keep=keep
+        )
+    except InvalidCursor as exc:
+        raise errors.ValidationError("The cursor is not valid for this list.", fields={"cursor": ["Invalid."]}) from exc
+
+
+def search_users(
+    *, actor: Actor, q: str, role: str | None, subject: str | None, limit: int, cursor: str | None
+) -> Page:
+    """Teachers and admins find users by name/email prefix, role and subject. Raises ValidationError."""
+    if role == ADMIN and actor.role != ADMIN:
+        raise errors.PermissionDenied("Only admins can search admin accounts.")
+    return _search(q=q, role=role, subject=subject, disabled=None, limit=limit, cursor=cursor, hide_disabled=True)
+
+
+def admin_list_users(
+    *, actor: Actor, q: str, role: str | None, disabled: bool | None, limit: int, cursor: str | None
+) -> Page:
+    """Every account, disabled ones included, with filters. Raises ValidationError."""
+    return _search(q=q, role=role, subject=None, disabled=disabled, limit=limit, cursor=cursor, hide_disabled=False)
+
+
+def admin_update_user(*, actor: Actor, uid: str, role: str | None = None, disabled: bool | None = None) -> dict:
+    """Change a user's role and/or disabled flag; their sessions end at once. Raises NotFound, Conflict."""
+    profile = get_profile_or_404(uid)
+    if uid == actor.uid and (role not in (None, ADMIN) or disabled):
+        raise errors.Conflict("You cannot demote or disable your own account.", code="self_lockout")
+    updates: dict = {}
+    if role is not None and role != profile["role"]:
+        identity.set_role(uid, role)
+        updates["role"] = role
+        missing_part = _role_part_defaults(role)
+        for part, defaults in missing_part.items():
+            if part not in profile:
+                updates[part] = defaults
+    if disabled is not None and disabled != bool(profile.get("disabled")):
+        identity.set_disabled(uid, disabled)
+        updates["disabled"] = disabled
+    if updates:
+        try:
+            user_store.update_profile(uid, updates)
+        except google_exceptions.NotFound as exc:
+            raise errors.NotFound("No such user.") from exc
+        # The old role lives on in the user's ID tokens until they refresh: end them now.
+        identity.revoke_sessions(uid)
+        if "role" in updates:
+            signals.role_changed.send(sender=None, uid=uid, old_role=profile["role"], new_role=role)
+    return get_profile_or_404(uid)

@@ -1,0 +1,21 @@
+from django.urls import include, path
+
+from cplatform import api, views
+
+urlpatterns = [
+    path("healthz", api.HealthzView.as_view()),
+    path("readyz", api.ReadyzView.as_view()),
+    path("api/schema/", api.SchemaView.as_view(), name="schema"),
+    path("api/docs/", api.DocsView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("authentication.urls")),
+    path("api/v1/", include("courses.urls")),
+    path("api/v1/", include("messaging.urls")),
+    path("", include("authentication.page_urls")),
+    path("", include("courses.page_urls")),
+    path("", include("messaging.page_urls")),
+]
+
+handler404 = views.not_found
+handler500 = views.server_error
+handler403 = views.forbidden
+handler400 = views.bad_request

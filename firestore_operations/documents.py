@@ -1,0 +1,25 @@
+"""Turning snapshots into the plain dicts the rest of the code works with."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from google.cloud.firestore_v1.base_document import DocumentSnapshot
+
+SERVER_TIMESTAMP_FIELDS = ("created_at", "updated_at")
+
+
+def snapshot_to_dict(snapshot: DocumentSnapshot) -> dict | None:
+    """The document's fields plus its id, or None when it does not exist."""
+    if not snapshot.exists:
+        return None
+    data = snapshot.to_dict() or {}
+    data["id"] = snapshot.id
+    return data
+
+
+def iso(value) -> str | None:
+    """Firestore timestamps come back as datetimes in UTC; the API speaks ISO 8601."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return value

@@ -1,0 +1,3 @@
+"""WebSocket routes (filled by the messaging app)."""
+
+websocket_urlpatterns: list = []

