@@ -1,0 +1,24 @@
+"""The one entry point other apps use to notify users; the messaging app's dispatcher delivers it.
+
+kinds: message.new, lesson.created, lesson.updated, lesson.cancelled, enrollment.created,
+enrollment.withdrawn, enrollment.promoted, feedback.received, payment.* (later).
+"""
+
+from __future__ import annotations
+
+
+def notify(
+    *,
+    recipient_uids: list[str],
+    kind: str,
+    title: str,
+    body: str,
+    data: dict | None = None,
+    actor_uid: str | None = None,
+) -> None:
+    """Store and deliver a notification to each recipient, honouring their settings."""
+    from messaging import dispatcher
+
+    dispatcher.dispatch(
+        recipient_uids=recipient_uids, kind=kind, title=title, body=body, data=data or {}, actor_uid=actor_uid
+    )
