@@ -25,3 +25,15 @@ def teacher_has_student(teacher_uid: str, student_uid: str) -> bool:
         .limit(1)
     )
     return any(True for _ in query.stream())
+
+
+def enrollment_id(course_id: str, student_uid: str) -> str:
+    return f"{course_id}_{student_uid}"
+
+
+def get_enrollment(course_id: str, student_uid: str) -> dict | None:
+    from firestore_operations.documents import snapshot_to_dict
+
+    if not course_id or not student_uid or "/" in course_id + student_uid:
+        return None
+    return snapshot_to_dict(db().collection(COLLECTION).document(enrollment_id(course_id, student_uid)).get())
