@@ -6,16 +6,14 @@ Every function takes the acting user explicitly and raises cplatform.errors on r
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import secrets
 
 from django.conf import settings
 from google.api_core import exceptions as google_exceptions
-from PIL import Image, UnidentifiedImageError
 
 from authentication import identity, signals
-from cplatform import errors, rate_limit, text
+from cplatform import errors, images, rate_limit, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import enrollments as enrollment_store
 from firestore_operations import parent_links as link_store
@@ -29,7 +27,6 @@ LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read alo
 LINK_CODE_LENGTH = 8
 LINK_CODE_TTL = dt.timedelta(hours=24)
 MAX_CHILDREN = 10
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ROLE_PARTS = {TEACHER: "teacher", STUDENT: "student", PARENT: "parent"}
 
 
@@ -310,39 +307,18 @@ def get_teacher_availability(*, actor: Actor, uid: str) -> dict:
 
 
 def set_my_photo(*, actor: Actor, upload) -> dict:
-    """Check an uploaded image by its content, shrink it, store it. Raises PayloadTooLarge, UnsupportedMediaType."""
-    if upload.size > settings.PROFILE_PHOTO_MAX_BYTES:
-        limit_mb = settings.PROFILE_PHOTO_MAX_BYTES // (1024 * 1024)
-        raise errors.PayloadTooLarge(f"The photo is larger than {limit_mb} MB.", fields={"photo": ["Too large."]})
-    raw = upload.read()
-    try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            image_format = probe.format
-            probe.verify()
-        image = Image.open(io.BytesIO(raw))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise errors.UnsupportedMediaType(
-            "The file is not a JPEG, PNG or WebP image.", fields={"photo": ["Not an image."]}
-        ) from exc
-    if image_format not in PHOTO_FORMATS:
-        raise errors.UnsupportedMediaType(
-            "Only JPEG, PNG and WebP photos are accepted.", fields={"photo": [f"{image_format} is not accepted."]}
-        )
-    image.thumbnail((settings.PROFILE_PHOTO_MAX_SIDE, settings.PROFILE_PHOTO_MAX_SIDE))
-    if image_format == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    out = io.BytesIO()
-    # Re-encoding also drops EXIF data such as the GPS position of the phone that took it.
-    image.save(out, format=image_format, quality=88)
+    """Store a checked, shrunk profile photo. Raises PayloadTooLarge, UnsupportedMediaType."""
+    data, content_type = images.normalize_image(
+        upload, max_bytes=settings.PROFILE_PHOTO_MAX_BYTES, max_side=settings.PROFILE_PHOTO_MAX_SIDE, field="photo"
+    )
     profile = get_my_profile(actor=actor)
     path = f"users/{actor.uid}/photo"
-    storage.upload_bytes(path, out.getvalue(), PHOTO_FORMATS[image_format])
+    storage.upload_bytes(path, data, content_type)
     user_store.update_profile(
         actor.uid,
         {
             "photo_path": path,
-            "photo_type": PHOTO_FORMATS[image_format],
+            "photo_type": content_type,
             "photo_version": int(profile.get("photo_version", 0)) + 1,
             "external_photo_url": None,
         },

@@ -1,0 +1,40 @@
+"""Uploaded images: checked by content (not by name), shrunk, re-encoded (which drops EXIF/GPS data)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, UnidentifiedImageError
+
+from cplatform import errors
+
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def normalize_image(upload, *, max_bytes: int, max_side: int, field: str) -> tuple[bytes, str]:
+    """(bytes, content type) of a JPEG/PNG/WebP no larger than max_side. Raises PayloadTooLarge, UnsupportedMediaType."""
+    if upload.size > max_bytes:
+        raise errors.PayloadTooLarge(
+            f"The image is larger than {max_bytes // (1024 * 1024)} MB.", fields={field: ["Too large."]}
+        )
+    raw = upload.read()
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:
+            image_format = probe.format
+            probe.verify()
+        image = Image.open(io.BytesIO(raw))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise errors.UnsupportedMediaType(
+            "The file is not a JPEG, PNG or WebP image.", fields={field: ["Not an image."]}
+        ) from exc
+    if image_format not in IMAGE_TYPES:
+        raise errors.UnsupportedMediaType(
+            "Only JPEG, PNG and WebP images are accepted.", fields={field: [f"{image_format} is not accepted."]}
+        )
+    image.thumbnail((max_side, max_side))
+    if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format=image_format, quality=88)
+    return out.getvalue(), IMAGE_TYPES[image_format]
