@@ -217,3 +217,11 @@ def forget_account_state(uid: str) -> None:
 
 def now() -> int:
     return int(time.time())
+
+
+def uid_for_email(email: str) -> str | None:
+    """The uid of the account with this email, None when there is none (used by demo data)."""
+    try:
+        return auth.get_user_by_email(email.strip().lower(), app=app()).uid
+    except auth.UserNotFoundError:
+        return None
