@@ -225,15 +225,19 @@ class Stack:
         for name, proc in reversed(self.processes):
             if proc.poll() is not None:
                 continue
-            # SIGINT lets firebase-tools export the emulator data before it exits.
-            try:
-                os.killpg(proc.pid, signal.SIGINT)
-            except ProcessLookupError:
-                continue
-            try:
-                proc.wait(timeout=60 if name == "firebase emulators" else 10)
-            except subprocess.TimeoutExpired:
-                log(f"{name} did not stop in time; killing it")
+            # SIGINT lets firebase-tools export the emulator data before it exits; SIGTERM next,
+            # for processes that ignore SIGINT; SIGKILL only as the last resort.
+            for sig, wait in ((signal.SIGINT, 60 if name == "firebase emulators" else 10), (signal.SIGTERM, 10)):
+                try:
+                    os.killpg(proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    proc.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    log(f"{name} did not stop on {sig.name}")
+            if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self.processes.clear()
@@ -247,7 +251,6 @@ def port_free(port: int) -> bool:
 def run_dev() -> int:
     stack = Stack("run")
     python = sys.executable
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start_emulators()
         env = dict(stack.env)
@@ -283,7 +286,15 @@ def run_tests(command: list[str]) -> int:
         stack.stop()
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
+    # A shell's background job starts with SIGINT ignored, and children inherit that; explicit
+    # handlers make Ctrl-C and `kill` stop the whole stack (children get default handlers on exec).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     if not argv or argv[0] not in PROFILES:
         raise SystemExit(__doc__)
     if not shutil.which("java") and not java_home():
