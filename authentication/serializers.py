@@ -53,15 +53,29 @@ class LoginIn(serializers.Serializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
+def require_all_fields(serializer: serializers.Serializer, attrs: dict) -> dict:
+    """A PATCH makes every nested field optional; a slot or a price is still only whole or absent."""
+    missing = [name for name in serializer.fields if name not in attrs]
+    if missing:
+        raise serializers.ValidationError({name: ["This field is required."] for name in missing})
+    return attrs
+
+
 class SlotIn(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
     start = serializers.RegexField(HHMM, help_text="HH:MM in the teacher's time zone")
     end = serializers.RegexField(HHMM, help_text="HH:MM in the teacher's time zone")
 
+    def validate(self, attrs):
+        return require_all_fields(self, attrs)
+
 
 class MoneyIn(serializers.Serializer):
     amount = serializers.IntegerField(min_value=0, max_value=10_000_000, help_text="minor units (cents)")
     currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217, e.g. EUR")
+
+    def validate(self, attrs):
+        return require_all_fields(self, attrs)
 
 
 class TeachingPreferencesIn(serializers.Serializer):

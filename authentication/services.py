@@ -50,10 +50,16 @@ def _role_part_defaults(role: str) -> dict:
     return {}
 
 
+def _email_tokens(email: str) -> list[str]:
+    """`ada@`, `ada@e`, ... `ada@example.com`: an address typed whole or in part finds its account."""
+    local_part, _, domain = email.lower().partition("@")
+    return [f"{local_part}@{domain[:end]}" for end in range(len(domain) + 1)]
+
+
 def _search_fields(display_name: str, email: str, subjects: list[str]) -> dict:
     local_part = email.split("@", 1)[0]
     return {
-        "search_tokens": [*text.prefix_tokens(display_name, local_part), email.lower()],
+        "search_tokens": [*text.prefix_tokens(display_name, local_part), *_email_tokens(email)],
         "sort_name": text.fold(display_name).strip(),
         "subjects_lower": [text.fold(subject).strip() for subject in subjects],
     }
@@ -145,27 +151,29 @@ def register_user(*, email: str, password: str, display_name: str, role: str) ->
 
 
 def create_admin(*, email: str, password: str, display_name: str) -> dict:
-    """Create (or promote) an admin account; used by the create_admin command and demo data."""
+    """Create an admin account (create_admin command, demo data). Raises Conflict, ValidationError."""
     email = email.strip().lower()
     uid = identity.create_account(email=email, password=password, display_name=display_name, role=ADMIN)
-    user_store.create_profile(
-        uid,
-        {
-            "uid": uid,
-            "email": email,
-            "display_name": display_name,
-            "role": ADMIN,
-            "bio": "",
-            "phone": "",
-            "timezone": "UTC",
-            "locale": "en",
-            "photo_path": None,
-            "photo_version": 0,
-            "external_photo_url": None,
-            "disabled": False,
-            **_search_fields(display_name, email, []),
-        },
-    )
+    profile = {
+        "uid": uid,
+        "email": email,
+        "display_name": display_name,
+        "role": ADMIN,
+        "bio": "",
+        "phone": "",
+        "timezone": "UTC",
+        "locale": "en",
+        "photo_path": None,
+        "photo_version": 0,
+        "external_photo_url": None,
+        "disabled": False,
+        **_search_fields(display_name, email, []),
+    }
+    try:
+        user_store.create_profile(uid, profile)
+    except Exception:
+        identity.delete_account(uid)
+        raise
     return get_profile_or_404(uid)
 
 
@@ -211,7 +219,15 @@ def get_my_profile(*, actor: Actor) -> dict:
 
 
 def _flatten_changes(prefix: str, value: dict) -> dict:
-    return {f"{prefix}.{key}": item for key, item in value.items()}
+    # Preferences merge key by key (a PATCH of `levels` keeps `languages`); a price or a slot list is
+    # only ever replaced whole.
+    flat = {}
+    for key, item in value.items():
+        if key == "teaching_preferences":
+            flat.update(_flatten_changes(f"{prefix}.{key}", item))
+        else:
+            flat[f"{prefix}.{key}"] = item
+    return flat
 
 
 def update_my_profile(*, actor: Actor, changes: dict) -> dict:
@@ -224,7 +240,8 @@ def update_my_profile(*, actor: Actor, changes: dict) -> dict:
             updates[key] = changes[key]
     if "photo_url" in changes:
         updates["external_photo_url"] = changes["photo_url"]
-        if changes["photo_url"] is None and profile.get("photo_path"):
+        # An uploaded photo would hide the new link (or survive its removal): it goes either way.
+        if profile.get("photo_path"):
             storage.delete_blob(profile["photo_path"])
             updates["photo_path"] = None
     for part in ("teacher", "student", "parent"):
@@ -431,7 +448,9 @@ def _search(
     cursor: str | None,
     hide_disabled: bool,
 ) -> Page:
-    terms = text.query_terms(q) if q else []
+    # Words of a name are split and folded; an email address is matched as typed (lowercased).
+    emails = [part.lower() for part in q.split() if "@" in part]
+    terms = [*emails, *text.query_terms(" ".join(part for part in q.split() if "@" not in part))]
     if q and not terms:
         raise errors.ValidationError("Type at least one letter or digit to search.", fields={"q": ["No words."]})
     subject_key = text.fold(subject).strip() if subject else None

@@ -15,7 +15,7 @@ def normalize_image(upload, *, max_bytes: int, max_side: int, field: str) -> tup
     """(bytes, content type) of a JPEG/PNG/WebP no larger than max_side. Raises PayloadTooLarge, UnsupportedMediaType."""
     if upload.size > max_bytes:
         raise errors.PayloadTooLarge(
-            f"The image is larger than {max_bytes // (1024 * 1024)} MB.", fields={field: ["Too large."]}
+            f"The image is larger than {max_bytes / (1024 * 1024):g} MB.", fields={field: ["Too large."]}
         )
     raw = upload.read()
     try:

@@ -64,9 +64,31 @@ FIRESTORE_COUNT_HEADERS = env.bool("FIRESTORE_COUNT_HEADERS", default=DEBUG)
 PROFILE_PHOTO_MAX_BYTES = env.int("PROFILE_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 PROFILE_PHOTO_MAX_SIDE = env.int("PROFILE_PHOTO_MAX_SIDE", default=1024)
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=100 * 1024 * 1024)
+# Downloads redirect (302) to a V4 signed Storage URL instead of streaming through Django. Needs
+# credentials with a private key, so it is ignored while STORAGE_EMULATOR_HOST is set.
+MATERIAL_SIGNED_URLS = env.bool("MATERIAL_SIGNED_URLS", default=False)
+MATERIAL_SIGNED_URL_SECONDS = env.int("MATERIAL_SIGNED_URL_SECONDS", default=300)
 # Larger request bodies are streamed to temporary files, never held whole in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Chat (messaging/services.py, messaging/consumers.py; docs/api.md "Chat") ------------------------
+# A socket that has not authenticated (session cookie or {"type": "auth"} frame) by then is closed 4408.
+CHAT_AUTH_TIMEOUT_SECONDS = env.float("CHAT_AUTH_TIMEOUT_SECONDS", default=10)
+# Open sockets re-verify their credential this often, so logout/revocation ends them too (4401).
+CHAT_AUTH_RECHECK_SECONDS = env.float("CHAT_AUTH_RECHECK_SECONDS", default=60)
+# Messages one user may send per window (REST and socket alike); more is a 429 / rate_limited frame.
+CHAT_SEND_LIMIT = env.int("CHAT_SEND_LIMIT", default=20)
+CHAT_SEND_WINDOW_SECONDS = env.int("CHAT_SEND_WINDOW_SECONDS", default=10)
+# Frames of any kind one socket may send per 10 s before it is closed 4429 (flood guard).
+CHAT_SOCKET_FRAME_LIMIT = env.int("CHAT_SOCKET_FRAME_LIMIT", default=120)
+# Room documents carry member maps; 1,000 members stay far below Firestore's 1 MiB document limit.
+CHAT_GROUP_MAX_MEMBERS = env.int("CHAT_GROUP_MAX_MEMBERS", default=1000)
+# Rooms a socket subscribes to at connect (most recently active first).
+CHAT_MAX_ROOMS_PER_SOCKET = env.int("CHAT_MAX_ROOMS_PER_SOCKET", default=500)
+# "Looking at this room" and "online" marks expire unless a ping (every 30 s) refreshes them.
+CHAT_VIEWING_TTL_SECONDS = env.int("CHAT_VIEWING_TTL_SECONDS", default=90)
+CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
 
 # --- Django -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -156,6 +178,21 @@ EMAIL_BACKEND = env(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cplatform <no-reply@cplatform.local>")
+
+# --- Notifications (messaging/dispatcher.py) -------------------------------------------------------
+# "fcm" pushes through Firebase Cloud Messaging; "memory" only records pushes (messaging.push.outbox):
+# the default in development on the emulators or without credentials, where FCM cannot be reached.
+PUSH_BACKEND = env(
+    "PUSH_BACKEND",
+    default="memory" if DEBUG and (_emulated or not env("GOOGLE_APPLICATION_CREDENTIALS", default="")) else "fcm",
+)
+# An 11th device evicts the user's least recently registered one.
+NOTIFICATION_MAX_DEVICES = env.int("NOTIFICATION_MAX_DEVICES", default=10)
+# Notifications marked by one POST /notifications/read-all (one batch: at most 500).
+NOTIFICATION_READ_ALL_BATCH = min(env.int("NOTIFICATION_READ_ALL_BATCH", default=500), 500)
+# Items listed in full in one digest email; the rest are counted.
+NOTIFICATION_DIGEST_MAX_ITEMS = env.int("NOTIFICATION_DIGEST_MAX_ITEMS", default=50)
+NOTIFICATION_EMAIL_SUBJECT_PREFIX = env("NOTIFICATION_EMAIL_SUBJECT_PREFIX", default="[cplatform] ")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None

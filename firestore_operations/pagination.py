@@ -57,6 +57,9 @@ def decode_cursor(cursor: str, tag: str, size: int) -> tuple[list, str]:
         values, path = [_decode_value(v) for v in data["v"]], data["p"]
         if data["k"] != tag or len(values) != size or not isinstance(path, str):
             raise InvalidCursor("cursor belongs to another list")
+        # A document path has an even number of segments; anything else would fail inside the query.
+        if not path or path.count("/") % 2 != 1 or "" in path.split("/"):
+            raise InvalidCursor("cursor does not point at a document")
         return values, path
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidCursor("cursor is not valid") from exc

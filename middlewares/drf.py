@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.middleware.csrf import CsrfViewMiddleware
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, permissions
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 
@@ -36,6 +37,19 @@ class FirebaseAuthentication(authentication.BaseAuthentication):
         reason = check.process_view(request._request, None, (), {})
         if reason:
             raise DRFPermissionDenied(f"CSRF failed: {reason}")
+
+
+class FirebaseAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes FirebaseAuthentication in the OpenAPI schema (both ways of proving who one is)."""
+
+    target_class = FirebaseAuthentication
+    name = ["firebaseIdToken", "sessionCookie"]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {"type": "http", "scheme": "bearer", "bearerFormat": "Firebase ID token"},
+            {"type": "apiKey", "in": "cookie", "name": "session"},
+        ]
 
 
 class RolePermission(permissions.BasePermission):

@@ -55,9 +55,6 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def clean_state(request):
     """Every test starts with empty Firestore and Auth emulators and an empty cache."""
-    if request.node.get_closest_marker("no_emulator_reset"):
-        yield
-        return
     from django.core.cache import cache
 
     emulators.clear_firestore()
