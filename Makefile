@@ -23,7 +23,9 @@ $(STAMP_PY): requirements.txt requirements-dev.txt
 	@touch $@
 
 $(STAMP_NODE): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	# Install scripts stay off: the only ones (re2 via node-gyp) would download Node headers, and
+	# firebase-tools works without them.
+	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 run: setup

@@ -200,6 +200,12 @@ def start_daphne(extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("daphne did not start within 30 s")
 
 
+@pytest.fixture(autouse=True)
+def _live_server_helper():
+    """Replaces pytest-django's fixture of this name, which wants a SQL database for *its* live_server."""
+    return
+
+
 @pytest.fixture(scope="session")
 def live_server():
     (ROOT / ".local").mkdir(exist_ok=True)
