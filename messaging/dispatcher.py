@@ -1,7 +1,199 @@
-"""Placeholder until the messaging issue lands: notifications are accepted and dropped."""
+"""The one dispatcher behind messaging.notify.notify(): decide, store, then deliver.
+
+Per recipient, with one batched lookup of all recipients' profiles and settings:
+1. skip the actor, unknown or disabled accounts, muted rooms (`data.room_id`), and message.new for
+   a recipient who is looking at the room (messaging.presence);
+2. choose channels from the kind's group (in_app / email / push); during the recipient's quiet
+   hours email is held for later and push is skipped (the in-app notification still lands);
+3. write every in-app notification and every queued email in batches - first, so a failed
+   delivery never loses a notification;
+4. deliver: `notification.new` on the user's socket group, immediate emails, push to devices
+   (forgetting tokens the push service reports gone).
+
+Nothing here raises into the caller: its own write (the message, the lesson) has already
+happened, and a notification problem must not turn that into an error. Failures are logged.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from firestore_operations import devices as device_store
+from firestore_operations import notification_settings as settings_store
+from firestore_operations import notifications as notification_store
+from messaging import notification_services as rules
+from messaging import push
+from messaging.groups import user_group
+from messaging.notification_serializers import notification_representation
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX = 200
+BODY_MAX = 1000
+
+
+@dataclass
+class _Plan:
+    uid: str
+    profile: dict
+    in_app: bool
+    email: str | None  # "immediate", or the digest period it is queued for ("daily", "weekly", "held")
+    push: bool
+    notification_id: str | None = None
+    created_at: dt.datetime | None = None
+
 
 def dispatch(*, recipient_uids: list[str], kind: str, title: str, body: str, data: dict, actor_uid: str | None) -> None:
-    return None
+    try:
+        _dispatch(
+            recipient_uids=recipient_uids,
+            kind=kind,
+            title=_clip(title, TITLE_MAX),
+            body=_clip(body, BODY_MAX),
+            data=dict(data or {}),
+            actor_uid=actor_uid,
+        )
+    except Exception:
+        logger.exception("notification %s for %d recipients failed", kind, len(recipient_uids or []))
+
+
+def _clip(text: str, limit: int) -> str:
+    text = str(text or "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _dispatch(*, recipient_uids, kind, title, body, data, actor_uid) -> None:
+    uids = [uid for uid in dict.fromkeys(recipient_uids or []) if uid and uid != actor_uid and "/" not in uid]
+    if not uids:
+        return
+    if rules.group_of(kind) is None:
+        logger.warning("notification kind %r belongs to no settings group; in-app only", kind)
+    contexts = settings_store.get_delivery_contexts(uids)
+    now = rules.now_utc()
+    plans = [plan for uid in uids if (plan := _plan(uid, contexts[uid], kind=kind, data=data, now=now))]
+    if not plans:
+        return
+
+    content = {"kind": kind, "title": title, "body": body, "data": data, "actor_uid": actor_uid}
+    writes = [
+        notification_store.NotificationWrite(
+            uid=plan.uid,
+            notification=content if plan.in_app else None,
+            digest_period=plan.email if plan.email not in (None, "immediate") else None,
+            digest_item=content,
+        )
+        for plan in plans
+        if plan.in_app or plan.email not in (None, "immediate")
+    ]
+    if writes:
+        try:
+            results = notification_store.write_notifications(writes)
+        except Exception:
+            # Logged with its content so it can be replayed; email and push still go out below.
+            logger.exception("could not store notification %s for %s: %r", kind, [w.uid for w in writes], content)
+        else:
+            by_uid = {write.uid: result for write, result in zip(writes, results, strict=True) if result}
+            for plan in plans:
+                plan.notification_id, plan.created_at = by_uid.get(plan.uid, (None, None))
+
+    _deliver_live(plans, content)
+    _deliver_email(plans, kind=kind, title=title, body=body)
+    _deliver_push(plans, kind=kind, title=title, body=body, data=data)
+
+
+def _plan(uid: str, context: dict, *, kind: str, data: dict, now) -> _Plan | None:
+    profile = context["profile"]
+    if profile is None or profile.get("disabled"):
+        return None
+    resolved = rules.resolve_settings(context["settings"])
+    room_id = data.get("room_id")
+    if room_id and room_id in resolved["muted_rooms"]:
+        return None
+    if kind == "message.new" and room_id and _is_viewing(uid, room_id):
+        return None
+    channels = rules.channels_for(resolved, kind)
+    quiet = rules.in_quiet_hours(resolved["quiet_hours"], profile, now)
+    email = None
+    if channels["email"] and profile.get("email"):
+        # Digest modes queue regardless of the hour: the digest run itself respects quiet hours.
+        email = resolved["email_mode"]
+        if email == "immediate" and quiet:
+            email = "held"
+    plan = _Plan(uid=uid, profile=profile, in_app=channels["in_app"], email=email, push=channels["push"] and not quiet)
+    return plan if plan.in_app or plan.email or plan.push else None
+
+
+def _is_viewing(uid: str, room_id: str) -> bool:
+    """messaging.presence may not exist yet (or may fail): then nobody is viewing."""
+    try:
+        from messaging import presence
+    except ImportError:
+        return False
+    try:
+        result = presence.is_viewing(uid, room_id)
+        if hasattr(result, "__await__"):
+            result.close()  # an async presence API cannot be awaited from here; do not leak the coroutine
+            return False
+        return bool(result)
+    except Exception:
+        logger.warning("presence check failed for %s in %s; treating as not viewing", uid, room_id, exc_info=True)
+        return False
+
+
+def _deliver_live(plans: list[_Plan], content: dict) -> None:
+    targets = [plan for plan in plans if plan.in_app and plan.notification_id]
+    if not targets:
+        return
+    try:
+        layer = get_channel_layer()
+    except Exception:
+        logger.exception("no channel layer; notifications stored but not sent live")
+        return
+    if layer is None:
+        return
+    for plan in targets:
+        frame = {
+            "type": "notification.new",
+            "notification": notification_representation(
+                {**content, "id": plan.notification_id, "read": False, "read_at": None, "created_at": plan.created_at}
+            ),
+        }
+        try:
+            async_to_sync(layer.group_send)(user_group(plan.uid), frame)
+        except Exception:
+            # At-most-once by design: the client resyncs from GET /notifications after reconnecting.
+            logger.warning("live notification to %s failed", plan.uid, exc_info=True)
+
+
+def _deliver_email(plans: list[_Plan], *, kind: str, title: str, body: str) -> None:
+    targets = [plan for plan in plans if plan.email == "immediate"]
+    if not targets:
+        return
+    messages = [rules.immediate_email(plan.profile, kind=kind, title=title, body=body) for plan in targets]
+    rules.send_emails(messages)
+
+
+def _deliver_push(plans: list[_Plan], *, kind: str, title: str, body: str, data: dict) -> None:
+    targets = [plan for plan in plans if plan.push]
+    if not targets:
+        return
+    try:
+        tokens = device_store.tokens_for_users([plan.uid for plan in targets])
+        messages = []
+        for plan in targets:
+            payload = push.data_payload({**data, "kind": kind, "notification_id": plan.notification_id})
+            messages += [
+                push.PushMessage(token=token, title=title, body=body, data=payload)
+                for token in tokens.get(plan.uid, [])
+            ]
+        gone = push.send(messages)
+        if gone:
+            device_store.delete_tokens(gone)
+            logger.info("forgot %d push tokens the push service reported unregistered", len(gone))
+    except Exception:
+        logger.exception("push for %s failed", kind)
