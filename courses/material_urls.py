@@ -1,1 +1,11 @@
-urlpatterns: list = []
+"""Course material routes (relative to /api/v1/)."""
+
+from django.urls import path
+
+from courses import material_api as api
+
+urlpatterns = [
+    path("courses/<str:course_id>/materials", api.MaterialsView.as_view()),
+    path("courses/<str:course_id>/materials/<str:material_id>", api.MaterialView.as_view()),
+    path("courses/<str:course_id>/materials/<str:material_id>/download", api.MaterialDownloadView.as_view()),
+]

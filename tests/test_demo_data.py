@@ -1,0 +1,44 @@
+"""The demo data `make run` loads: complete, and safe to load again."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+
+from authentication import identity
+from authentication.management.commands.seed_demo import ADMIN, DEMO_PASSWORD, PARENT, STUDENTS, TEACHERS
+from firestore_operations import users as user_store
+from tests import emulators
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_it_creates_every_demo_account_with_its_role_and_prints_the_logins():
+    output = seed()
+    for spec, role in [(ADMIN, "admin"), *((t, "teacher") for t in TEACHERS), *((s, "student") for s in STUDENTS)]:
+        uid = identity.uid_for_email(spec["email"])
+        assert uid, spec["email"]
+        assert user_store.get_profile(uid)["role"] == role
+        assert spec["email"] in output
+    assert emulators.sign_in(ADMIN["email"], DEMO_PASSWORD)["idToken"]
+
+
+def test_the_demo_parent_is_linked_to_the_first_student():
+    seed()
+    parent = user_store.get_profile(identity.uid_for_email(PARENT["email"]))
+    first_student = identity.uid_for_email(STUDENTS[0]["email"])
+    assert parent["parent"]["children"] == [first_student]
+
+
+def test_loading_twice_changes_nothing():
+    seed()
+    uids = {spec["email"]: identity.uid_for_email(spec["email"]) for spec in [ADMIN, *TEACHERS, *STUDENTS, PARENT]}
+    seed()
+    assert uids == {email: identity.uid_for_email(email) for email in uids}
+    parent = user_store.get_profile(uids[PARENT["email"]])
+    assert len(parent["parent"]["children"]) == 1
