@@ -25,18 +25,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
 GCLOUD_FIRESTORE_JAR = Path("/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar")
-PROJECT_ID = os.environ.get("FIREBASE_PROJECT_ID", "demo-cplatform")
+# firebase-tools finds "the" running emulators of a project through a per-project registry, so an
+# export on exit could pick up a test stack's data: the test stacks use a project id of their own.
+PROJECT_IDS = {"run": os.environ.get("FIREBASE_PROJECT_ID", "demo-cplatform"), "test": "demo-cplatform-test"}
 
 PROFILES = {
     "run": {
         "config": "firebase.json",
         "storage_port": 9023,
         "persist": True,
+        "project": PROJECT_IDS["run"],
     },
     "test": {
         "config": "firebase.test.json",
         "storage_port": 9123,
         "persist": False,
+        "project": PROJECT_IDS["test"],
     },
 }
 
@@ -102,14 +106,14 @@ def base_env(profile: dict) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
-            "FIREBASE_PROJECT_ID": PROJECT_ID,
-            "GCLOUD_PROJECT": PROJECT_ID,
+            "FIREBASE_PROJECT_ID": profile["project"],
+            "GCLOUD_PROJECT": profile["project"],
             "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{ports['firestore']}",
             "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{ports['auth']}",
             "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{profile['storage_port']}",
         }
     )
-    env.setdefault("STORAGE_BUCKET", f"{PROJECT_ID}.appspot.com")
+    env["STORAGE_BUCKET"] = f"{profile['project']}.appspot.com"
     return env
 
 
@@ -158,7 +162,7 @@ class Stack:
             "--only",
             "auth,firestore",
             "--project",
-            PROJECT_ID,
+            self.profile["project"],
             "--config",
             self.profile["config"],
         ]
