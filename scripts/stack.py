@@ -261,12 +261,13 @@ def run_dev() -> int:
         env.setdefault("DEBUG", "1")
         subprocess.run([python, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True)
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
-        log(f"serving on http://{host}:{port}/  (Ctrl-C stops everything; data is kept in .local/)")
         daphne = stack.spawn(
             "daphne",
             [python, "-m", "daphne", "-b", host, "-p", port, "cplatform.asgi:application"],
             env,
         )
+        stack.wait_for("app", f"http://{host}:{port}/healthz", LOCAL / "firebase-run-9023.log")
+        log(f"serving on http://{host}:{port}/  (Ctrl-C stops everything; data is kept in .local/)")
         return daphne.wait()
     except KeyboardInterrupt:
         log("stopping")
