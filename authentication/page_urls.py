@@ -1,1 +1,19 @@
-urlpatterns: list = []
+"""Web pages of the accounts app (the API lives under /api/v1/, see urls.py)."""
+
+from django.urls import path
+
+from authentication import pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("auth/register/", pages.register, name="register"),
+    path("auth/login/", pages.login, name="login"),
+    path("auth/logout/", pages.logout, name="logout"),
+    path("profile/", pages.profile, name="profile"),
+    path("profile/photo/", pages.profile_photo, name="profile-photo"),
+    path("profile/parent-code/", pages.parent_link_code, name="profile-parent-code"),
+    path("profile/children/", pages.link_child, name="profile-link-child"),
+    path("profile/children/<str:uid>/unlink/", pages.unlink_child, name="profile-unlink-child"),
+    path("profile/parents/<str:uid>/unlink/", pages.unlink_parent, name="profile-unlink-parent"),
+    path("users/", pages.users, name="users"),
+]

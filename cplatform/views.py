@@ -11,7 +11,7 @@ from cplatform import errors
 def _answer(request, err: errors.DomainError, status: int, title: str):
     if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
         return JsonResponse(err.as_dict(), status=status)
-    return render(request, "error.html", {"title": title, "message": err.message}, status=status)
+    return render(request, "error.html", {"title": title, "message": err.message, "status": status}, status=status)
 
 
 def not_found(request, exception=None):

@@ -452,13 +452,6 @@ class TestDigests:
 # --- end to end: a real WebSocket on a live server ---------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _live_server_helper():
-    """Shadows pytest-django's autouse helper of the same name, which wants a SQL database as soon as
-    a test names `live_server`; ours (tests.conftest) is a daphne subprocess on the emulators."""
-    yield
-
-
 @pytest.mark.live
 class TestSocketEndToEnd:
     def test_a_direct_message_notification_reaches_the_recipients_socket(

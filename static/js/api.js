@@ -1,8 +1,11 @@
-// Calls the JSON API from the pages with the session cookie and the CSRF token.
+// Page helpers: JSON API calls with the session cookie and CSRF token, safe DOM building, busy forms.
 (function () {
   function csrfToken() {
     const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
+    if (match) return decodeURIComponent(match[1]);
+    // The CSRF cookie is not always readable (or set yet): every page with a form carries the token too.
+    const field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
   }
 
   async function api(method, path, body, options) {
@@ -15,7 +18,12 @@
     }
     const response = await fetch(path, Object.assign(init, options || {}));
     const text = await response.text();
-    const data = text ? JSON.parse(text) : null;
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch (parseError) {
+      data = null; // an HTML error page from a proxy: keep the status, drop the body
+    }
     if (!response.ok) {
       const error = new Error((data && data.error && data.error.message) || response.statusText);
       error.status = response.status;
@@ -39,6 +47,31 @@
     });
     return node;
   }
+
+  // A POST form asks for confirmation when it says so, shows a spinner on its button and ignores a second click while the page loads.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post" || event.defaultPrevented) return;
+    // Forms that undo something ask first: <form data-confirm="Unlink Sam?">.
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    if (form.dataset.busy === "1") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.busy = "1";
+    const button = event.submitter || form.querySelector("button[type=submit]");
+    if (button) button.setAttribute("aria-busy", "true");
+  });
+  // Back/forward cache restores the page as it was left: make its forms usable again.
+  window.addEventListener("pageshow", () => {
+    document.querySelectorAll("form[data-busy]").forEach((form) => {
+      delete form.dataset.busy;
+      form.querySelectorAll("[aria-busy]").forEach((node) => node.removeAttribute("aria-busy"));
+    });
+  });
 
   window.cp = { api, el, csrfToken };
 })();

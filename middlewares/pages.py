@@ -1,0 +1,282 @@
+"""What every web page shares: the role gate, error pages, form errors and one-shot flash messages.
+
+Pages obey the same role sets (middlewares.roles) and the same check as the API's ApiView, so a rule
+never differs between a page and the endpoint behind it. A page that forgets its roles is closed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from rest_framework import exceptions as drf_exceptions
+
+from cplatform import errors
+from cplatform.exception_handler import to_domain_error
+from middlewares.firebase_auth import page_actor
+from middlewares.roles import check_roles
+
+LOGIN_URL = "/auth/login/"
+FLASH_COOKIE = "flash"
+FLASH_SALT = "cplatform.flash"
+FIX_FIELDS = "Please correct the fields marked below."
+# Statuses a form keeps when it fails: the others are all "your input needs fixing" (400), but a
+# 429 or 503 tells the browser and any proxy that trying again later is the remedy.
+_RETRY_STATUSES = (429, 503)
+_REDIRECTS = (301, 302, 303, 307, 308)
+ERROR_TITLES = {
+    400: "That did not work",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed",
+    409: "That clashes with something",
+    413: "File too large",
+    415: "File type not accepted",
+    429: "Slow down a little",
+    500: "Something went wrong",
+    503: "Back in a moment",
+}
+
+
+# --- the gate ------------------------------------------------------------------------------------
+
+
+def page(*, roles):
+    """Admit `roles` (a role set from middlewares.roles, or PUBLIC) to a page view.
+
+    Anonymous visitors of a protected page go to the login page with `?next=`; signed-in users of
+    the wrong role get the 403 page. Domain errors the view lets through become error pages (an
+    expired session mid-request goes back to login). `request.actor` is the verified Actor (or the
+    anonymous stand-in on public pages) and `request.flash` the message left by the previous page.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            actor = page_actor(request)
+            try:
+                check_roles(actor, roles)
+            except errors.Unauthenticated:
+                return redirect_to_login(request)
+            except errors.PermissionDenied as exc:
+                return error_page(request, exc)
+            if actor is not None:
+                request.actor = actor
+            request.flash = _read_flash(request)
+            try:
+                response = view(request, *args, **kwargs)
+            except Exception as exc:
+                err = to_domain_error(exc)
+                if err is None:
+                    raise
+                if isinstance(err, errors.Unauthenticated):
+                    return redirect_to_login(request)
+                response = error_page(request, err)
+            # The message was shown on this page: forget it (unless the view leaves a new one, or
+            # redirects before anything was rendered).
+            if (
+                FLASH_COOKIE in request.COOKIES
+                and FLASH_COOKIE not in response.cookies
+                and response.status_code not in _REDIRECTS
+            ):
+                response.delete_cookie(FLASH_COOKIE, samesite="Lax")
+            # The navigation bar (and usually the content) depends on who is signed in: never let a
+            # browser or proxy show a signed-in page after logout (back button) or to someone else.
+            add_never_cache_headers(response)
+            return response
+
+        wrapper.page_roles = roles
+        return wrapper
+
+    return decorate
+
+
+def redirect_to_login(request) -> HttpResponseRedirect:
+    # After login a GET page is opened again; a form's POST cannot be replayed, so it goes home.
+    if request.method == "GET":
+        return HttpResponseRedirect(f"{LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+    return HttpResponseRedirect(LOGIN_URL)
+
+
+def safe_next(request, target: str | None, default: str = "/") -> str:
+    """`target` when it is a path on this site, else `default` (no open redirects via ?next=)."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    ):
+        return target
+    return default
+
+
+def error_page(request, err: errors.DomainError):
+    """The friendly error page for a domain error, with the error's status."""
+    status = err.status
+    context = {"title": ERROR_TITLES.get(status, "That did not work"), "message": err.message, "status": status}
+    response = render(request, "error.html", context, status=status)
+    if isinstance(err, errors.RateLimited):
+        response["Retry-After"] = str(err.retry_after)
+    return response
+
+
+# --- CSRF after the fact -------------------------------------------------------------------------
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def csrf_failure(request) -> str | None:
+    """Run Django's CSRF check now; the reason it fails, or None.
+
+    For views marked csrf_exempt that must do something before the body is parsed (an upload limit)
+    and so cannot let the middleware read the form first. Everything else relies on the middleware.
+    """
+    check = _CsrfCheck(lambda req: None)
+    check.process_request(request)
+    return check.process_view(request, None, (), {})
+
+
+# --- form errors ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FormErrors:
+    """What a failed form shows: one message on top, and messages next to the fields they are about.
+
+    `others` holds problems with no field on this form, so nothing the service said is lost.
+    Templates read `errors.fields.<name>` (a list of messages, or nothing).
+    """
+
+    message: str = ""
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    others: list[str] = field(default_factory=list)
+    status: int = 400
+    retry_after: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.message or self.fields or self.others)
+
+
+def render_form(request, template: str, context: dict, *failures: FormErrors):
+    """Render a page holding forms; its status is the worst of their failures (200 when none failed)."""
+    failed = [failure for failure in failures if failure]
+    response = render(request, template, context, status=max((f.status for f in failed), default=200))
+    retry_after = max((f.retry_after or 0 for f in failed), default=0)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def validate_form(serializer_class, data, **kwargs) -> dict:
+    """Validate with the API's own input serializer, so a page and the API apply the same rules.
+
+    Raises cplatform.errors.ValidationError with the serializer's field errors.
+    """
+    serializer = serializer_class(data=data, **kwargs)
+    if not serializer.is_valid():
+        err = to_domain_error(drf_exceptions.ValidationError(serializer.errors))
+        raise errors.ValidationError(FIX_FIELDS, fields=err.fields)
+    return serializer.validated_data
+
+
+def form_errors(
+    domain: errors.DomainError, *, field_names: Iterable[str] = (), aliases: dict[str, str] | None = None
+) -> FormErrors:
+    """Turn a domain error into FormErrors for one form.
+
+    Error paths are dotted (`teacher.hourly_rate.amount`; list indexes are dropped); `aliases` maps a
+    path (or a parent path) to the form's field name, else a path equal to one of `field_names` is
+    used as is.
+    """
+    names, aliases = set(field_names), aliases or {}
+    result = FormErrors(
+        message=domain.message,
+        status=domain.status if domain.status in _RETRY_STATUSES else 400,
+        retry_after=getattr(domain, "retry_after", None),
+    )
+    for path, messages in _flat_fields(domain.fields):
+        target = _field_for(path, names, aliases)
+        for message in messages:
+            if target is None:
+                label = path.rsplit(".", 1)[-1].replace("_", " ") if path else ""
+                text = f"{label.capitalize()}: {message}" if label and label != "non field errors" else message
+                if text not in result.others and text != result.message:
+                    result.others.append(text)
+            elif message not in result.fields.setdefault(target, []):
+                result.fields[target].append(message)
+    if result.message == FIX_FIELDS and not result.fields:
+        result.message = "Please correct the following."
+    return result
+
+
+def _flat_fields(fields, prefix: str = ""):
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            # List items ("subjects.3") are reported on the list's own field.
+            part = "" if isinstance(key, int) or str(key).isdigit() else str(key)
+            path = f"{prefix}.{part}" if prefix and part else (part or prefix)
+            yield from _flat_fields(value, path)
+    elif isinstance(fields, list):
+        texts = [item for item in fields if isinstance(item, str)]
+        if texts:
+            yield prefix, texts
+        for item in fields:
+            if not isinstance(item, str):
+                yield from _flat_fields(item, prefix)
+    elif fields:
+        yield prefix, [str(fields)]
+
+
+def _field_for(path: str, names: set[str], aliases: dict[str, str]) -> str | None:
+    parts = path.split(".") if path else []
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
+        if candidate in aliases:
+            return aliases[candidate]
+        if candidate in names:
+            return candidate
+    return None
+
+
+# --- flash messages ------------------------------------------------------------------------------
+
+
+def flash(response, message: str):
+    """Leave a message for the next page the browser opens (after a redirect). Returns the response.
+
+    Signed, so nobody can plant text on our pages through a cookie; encoded, so any language fits
+    in a cookie value.
+    """
+    response.set_cookie(
+        FLASH_COOKIE,
+        signing.dumps(message, salt=FLASH_SALT),
+        max_age=120,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def _read_flash(request) -> str:
+    value = request.COOKIES.get(FLASH_COOKIE)
+    if not value:
+        return ""
+    try:
+        message = signing.loads(value, salt=FLASH_SALT, max_age=300)
+    except signing.BadSignature:
+        return ""
+    return message if isinstance(message, str) else ""
