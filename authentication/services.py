@@ -119,10 +119,7 @@ def access_profile(actor: Actor, uid: str) -> tuple[dict, str]:
 # --- registration and sign-in ---------------------------------------------------------------
 
 
-def register_user(*, email: str, password: str, display_name: str, role: str) -> dict:
-    """Create the Firebase account, its role claim and its profile. Raises Conflict, ValidationError."""
-    if role == ADMIN:
-        raise errors.PermissionDenied("Admin accounts cannot be self-registered.", fields={"role": ["Not allowed."]})
+def _create_account_with_profile(*, email: str, password: str, display_name: str, role: str) -> dict:
     email = email.strip().lower()
     uid = identity.create_account(email=email, password=password, display_name=display_name, role=role)
     profile = {
@@ -150,31 +147,16 @@ def register_user(*, email: str, password: str, display_name: str, role: str) ->
     return get_profile_or_404(uid)
 
 
+def register_user(*, email: str, password: str, display_name: str, role: str) -> dict:
+    """Create the Firebase account, its role claim and its profile. Raises Conflict, ValidationError."""
+    if role == ADMIN:
+        raise errors.PermissionDenied("Admin accounts cannot be self-registered.", fields={"role": ["Not allowed."]})
+    return _create_account_with_profile(email=email, password=password, display_name=display_name, role=role)
+
+
 def create_admin(*, email: str, password: str, display_name: str) -> dict:
     """Create an admin account (create_admin command, demo data). Raises Conflict, ValidationError."""
-    email = email.strip().lower()
-    uid = identity.create_account(email=email, password=password, display_name=display_name, role=ADMIN)
-    profile = {
-        "uid": uid,
-        "email": email,
-        "display_name": display_name,
-        "role": ADMIN,
-        "bio": "",
-        "phone": "",
-        "timezone": "UTC",
-        "locale": "en",
-        "photo_path": None,
-        "photo_version": 0,
-        "external_photo_url": None,
-        "disabled": False,
-        **_search_fields(display_name, email, []),
-    }
-    try:
-        user_store.create_profile(uid, profile)
-    except Exception:
-        identity.delete_account(uid)
-        raise
-    return get_profile_or_404(uid)
+    return _create_account_with_profile(email=email, password=password, display_name=display_name, role=ADMIN)
 
 
 def _login_subjects(email: str, client_ip: str) -> list[str]:
