@@ -1,1 +1,15 @@
-urlpatterns: list = []
+"""Web pages of the messaging app: the chat and the notifications (the API lives under /api/v1/)."""
+
+from django.urls import path
+
+from messaging import pages
+
+urlpatterns = [
+    path("chat/", pages.chat, name="chat"),
+    path("chat/new/", pages.start_direct, name="chat-new"),
+    path("chat/<str:room_id>/", pages.chat, name="chat-room"),
+    path("notifications/", pages.notifications, name="notifications"),
+    path("notifications/read-all/", pages.read_all_notifications, name="notifications-read-all"),
+    path("notifications/settings/", pages.notification_settings, name="notification-settings"),
+    path("notifications/<str:notification_id>/read/", pages.read_notification, name="notification-read"),
+]

@@ -76,7 +76,7 @@
       const wasReady = ready;
       ready = false;
       clearInterval(pingTimer);
-      if (wasReady || attempts === 0) emit("close", { type: "close", code: event.code });
+      if (wasReady || attempts === 0 || FINAL_CLOSE_CODES.has(event.code)) emit("close", { type: "close", code: event.code });
       if (FINAL_CLOSE_CODES.has(event.code)) {
         stopped = true;
         return;
