@@ -35,10 +35,12 @@ PHONE = {
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop marked as running in this thread while it
+# is started, which breaks async_to_sync in later non-browser tests; conftest runs browser tests last.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (install it with scripts/system-packages.sh)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/system-packages.sh (make test does)")
     # Playwright's sync API runs an event loop in this thread; Django then refuses its sync-only
     # calls here unless told that this test thread is not really async.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -37,6 +37,11 @@ def pytest_configure(config):
     metrics.start_recording_shapes()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last (a stable sort keeps each module's order): see tests/browser.py."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Every query the suite ran must have its composite index in firestore.indexes.json."""
     from firestore_operations import metrics
