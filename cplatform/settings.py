@@ -142,7 +142,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 gives every socket read a 5 s timeout by default, which races the
+                # layer's blocking 5 s BZPOPMIN: under load a consumer's receive then raises
+                # TimeoutError and its socket dies (redis/redis-py#4091, channels_redis#422).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 # A socket that falls this far behind resyncs from Firestore by cursor; messages
                 # are persisted before broadcast, so a dropped frame is never a lost message.
                 "capacity": 1000,

@@ -1,3 +1,9 @@
-"""WebSocket routes (filled by the messaging app)."""
+"""WebSocket routes: one socket per client carries all its rooms and notifications (docs/api.md "Chat")."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from messaging.consumers import ChatConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/", ChatConsumer.as_asgi()),
+]

@@ -1,0 +1,338 @@
+"""Chat fan-out: N sockets in one room, a bounded stream of messages; delivery latency and throughput.
+
+    STACK_PORT_OFFSET=600 .venv/bin/python scripts/stack.py test -- .venv/bin/python bench/chat_fanout.py
+
+Creates BENCH_SOCKETS (200) users in the Auth emulator and one group room with all of them, connects
+one authenticated socket per user to a daphne process, then sends BENCH_MESSAGES (100) messages at
+BENCH_RATE (5) per second through the sockets (senders rotate, so no one hits the per-user send
+limit). Every socket should receive every message (message.new). The same clients then run against a
+bare `websockets` broadcast server (no auth, no storage, a separate process) as the baseline.
+Latency = from the sender's send() to a receiver's arrival, one sample per (message, socket), all on
+one clock (the sockets live in this process). Firestore cost per message comes from the
+X-Firestore-* headers of REST sends into the same room and into a 2-member room.
+Bounded: fixed message count, a 30 s delivery deadline; 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import setup_django, start_server
+
+SOCKETS = int(os.environ.get("BENCH_SOCKETS", "200"))
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "100"))
+RATE = float(os.environ.get("BENCH_RATE", "5"))
+DEADLINE_SECONDS = 30.0
+PASSWORD = "bench-pass-1"
+
+
+# --- the baseline: a bare broadcast server ----------------------------------------------------------
+
+
+async def _baseline_server(port: int) -> None:
+    from websockets.asyncio.server import broadcast, serve
+
+    clients = set()
+
+    async def handler(ws):
+        clients.add(ws)
+        try:
+            async for message in ws:
+                broadcast(clients, message)
+        finally:
+            clients.discard(ws)
+
+    async with serve(handler, "127.0.0.1", port, max_size=2**16):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+
+def start_baseline() -> tuple[subprocess.Popen, str]:
+    from tests.conftest import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "--baseline-server", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    if proc.stdout.readline().strip() != "ready":
+        proc.kill()
+        raise RuntimeError("the baseline server did not start")
+    return proc, f"ws://127.0.0.1:{port}"
+
+
+def start_redis() -> tuple[subprocess.Popen, str]:
+    """A throw-away redis-server for the production-like run (REDIS_URL: channels_redis + cache)."""
+    import redis
+
+    from tests.conftest import free_port
+
+    binary = "/usr/bin/redis-server"
+    if not os.path.exists(binary):
+        raise SystemExit("redis-server is missing (expected /usr/bin/redis-server); see scripts/system-packages.sh")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            return proc, f"redis://127.0.0.1:{port}/0"
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# --- set-up on the emulators ---------------------------------------------------------------------------
+
+
+def create_users(count: int) -> list[dict]:
+    """`count` students with ID tokens, created concurrently (the emulator handles it)."""
+    from authentication import services
+    from tests import emulators
+
+    def make(n: int) -> dict:
+        email = f"bench{n:04d}@example.com"
+        profile = services.register_user(email=email, password=PASSWORD, display_name=f"Bench {n}", role="student")
+        return {"uid": profile["id"], "token": emulators.sign_in(email, PASSWORD)["idToken"]}
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(make, range(count)))
+
+
+def create_rooms(users: list[dict]) -> tuple[dict, str, str]:
+    """An admin, the big group room (admin + every user) and a 2-member room (admin + one user)."""
+    from authentication import services as account_services
+    from cplatform.actor import Actor
+    from messaging import services
+    from tests import emulators
+
+    profile = account_services.create_admin(email="bench-admin@example.com", password=PASSWORD, display_name="Admin")
+    admin = {"uid": profile["id"], "token": emulators.sign_in("bench-admin@example.com", PASSWORD)["idToken"]}
+    actor = Actor(uid=admin["uid"], email="bench-admin@example.com", role="admin")
+    big = services.create_group_room(actor=actor, name="Bench hall", member_uids=[u["uid"] for u in users])
+    small = services.create_group_room(actor=actor, name="Bench pair", member_uids=[users[0]["uid"]])
+    return admin, big["id"], small["id"]
+
+
+def rest_cost(base_url: str, token: str, room_id: str, sends: int = 5) -> dict:
+    """Mean X-Firestore-* of `sends` REST sends into the room."""
+    host, port = base_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    totals = {"writes": 0, "reads": 0, "queries": 0}
+    for n in range(sends):
+        body = json.dumps({"content": f"cost probe {n}", "client_id": f"probe-{room_id}-{n}"})
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        conn.request("POST", f"/api/v1/chat/rooms/{room_id}/messages", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 201:
+            raise RuntimeError(f"REST send answered {response.status}")
+        for key in totals:
+            totals[key] += int(response.getheader(f"X-Firestore-{key.title()}"))
+    conn.close()
+    return {key: value / sends for key, value in totals.items()}
+
+
+# --- the measurement -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    name: str
+    sent_at: dict[str, float] = field(default_factory=dict)
+    arrivals: dict[str, list[float]] = field(default_factory=dict)
+    acked_at: dict[str, float] = field(default_factory=dict)
+    connect_seconds: float = 0.0
+
+    @property
+    def expected(self) -> int:
+        return len(self.sent_at) * SOCKETS
+
+    @property
+    def latencies_ms(self) -> list[float]:
+        return [
+            (arrived - self.sent_at[key]) * 1000
+            for key, times in self.arrivals.items()
+            if key in self.sent_at
+            for arrived in times
+        ]
+
+    def line(self) -> str:
+        latencies = sorted(self.latencies_ms)
+        delivered = len(latencies)
+        if not latencies:
+            return f"{self.name:<40} delivered 0/{self.expected}"
+        first_send = min(self.sent_at.values())
+        last_arrival = max(max(times) for times in self.arrivals.values())
+        p50 = latencies[len(latencies) // 2]
+        p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+        rate = delivered / (last_arrival - first_send)
+        line = (
+            f"{self.name:<40} delivered {delivered}/{self.expected}   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
+            f"max {latencies[-1]:7.1f} ms   mean {statistics.fmean(latencies):6.1f} ms   {rate:6.0f} deliveries/s "
+            f"({rate / SOCKETS:.1f} messages/s to every socket)"
+        )
+        acks = sorted((self.acked_at[key] - self.sent_at[key]) * 1000 for key in self.acked_at if key in self.sent_at)
+        if acks:
+            line += (
+                f"\n{'':<40} send->ack (stored in Firestore): p50 {acks[len(acks) // 2]:.1f} ms, max {acks[-1]:.1f} ms"
+            )
+        return line
+
+
+async def run_clients(name: str, url: str, tokens: list[str | None], room: str, tag: str) -> Run:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    run = Run(name=name)
+    done = asyncio.Event()
+
+    async def open_socket(token: str | None):
+        ws = await connect(url, max_size=2**20, open_timeout=30)
+        if token:
+            await ws.send(json.dumps({"type": "auth", "token": token}))
+            while json.loads(await ws.recv()).get("type") != "auth.ok":
+                pass
+        return ws
+
+    async def reader(ws):
+        with contextlib.suppress(ConnectionClosed):  # counted as missing deliveries
+            await read_frames(ws)
+
+    async def read_frames(ws):
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame.get("type") == "ack":
+                run.acked_at[frame["message"]["content"]] = time.perf_counter()
+            elif frame.get("type") == "message.new":
+                arrived = time.perf_counter()
+                run.arrivals.setdefault(frame["message"]["content"], []).append(arrived)
+                if sum(len(t) for t in run.arrivals.values()) >= MESSAGES * SOCKETS:
+                    done.set()
+
+    started = time.perf_counter()
+    limiter = asyncio.Semaphore(50)
+
+    async def limited(token):
+        async with limiter:
+            return await open_socket(token)
+
+    sockets = await asyncio.gather(*(limited(token) for token in tokens))
+    run.connect_seconds = time.perf_counter() - started
+    readers = [asyncio.create_task(reader(ws)) for ws in sockets]
+    await asyncio.sleep(0.5)  # let every socket settle into its groups
+
+    begin = time.perf_counter()
+    for n in range(MESSAGES):
+        await asyncio.sleep(max(0.0, begin + n / RATE - time.perf_counter()))
+        content = f"{tag}-{n}"
+        if tokens[0] is None:  # the baseline relays the frame as it is
+            frame = {"type": "message.new", "message": {"content": content}}
+        else:
+            frame = {"type": "message.send", "room": room, "content": content, "client_id": content}
+        run.sent_at[content] = time.perf_counter()
+        await sockets[n % len(sockets)].send(json.dumps(frame))
+    with contextlib.suppress(TimeoutError):  # a short count is reported, not hidden
+        await asyncio.wait_for(done.wait(), timeout=DEADLINE_SECONDS)
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return run
+
+
+def main() -> None:
+    setup_django()
+    from tests import emulators
+
+    emulators.clear_firestore()
+    emulators.clear_auth()
+    started = time.perf_counter()
+    users = create_users(SOCKETS)
+    admin, big_room, small_room = create_rooms(users)
+    setup_seconds = time.perf_counter() - started
+
+    print(
+        f"chat fan-out: {SOCKETS} sockets in one group room ({SOCKETS + 1} members), {MESSAGES} messages at "
+        f"{RATE:g}/s sent through the sockets by rotating senders; every socket should get every message"
+    )
+    print(f"setup: {SOCKETS} Auth-emulator users + room in {setup_seconds:.1f} s")
+
+    runs: list[Run] = []
+    redis_proc, redis_url = start_redis()
+    try:
+        for tag, label, env in (
+            ("mem", "InMemory layer", {}),
+            ("redis", "Redis layer + cache", {"REDIS_URL": redis_url}),
+        ):
+            proc, base_url = start_server(env)
+            try:
+                runs.append(
+                    asyncio.run(
+                        run_clients(
+                            f"cplatform /ws/, {label}",
+                            base_url.replace("http://", "ws://") + "/ws/",
+                            [u["token"] for u in users],
+                            big_room,
+                            tag,
+                        )
+                    )
+                )
+                if tag == "mem":
+                    big_cost = rest_cost(base_url, admin["token"], big_room)
+                    small_cost = rest_cost(base_url, admin["token"], small_room)
+            finally:
+                stop(proc)
+    finally:
+        stop(redis_proc)
+
+    baseline_proc, baseline_url = start_baseline()
+    try:
+        baseline = asyncio.run(
+            run_clients("bare websockets broadcast (baseline)", baseline_url, [None] * SOCKETS, "", "base")
+        )
+    finally:
+        stop(baseline_proc)
+
+    print(
+        "server: one daphne process per run; sockets connected+authenticated in "
+        + ", ".join(f"{run.connect_seconds:.1f} s" for run in runs)
+        + f" (baseline {baseline.connect_seconds:.1f} s)"
+    )
+    for run in [*runs, baseline]:
+        print(run.line())
+    print(
+        f"Firestore per message (REST send, X-Firestore-*): {SOCKETS + 1}-member room writes {big_cost['writes']:.1f} "
+        f"reads {big_cost['reads']:.1f} queries {big_cost['queries']:.1f}; 2-member room writes "
+        f"{small_cost['writes']:.1f} reads {small_cost['reads']:.1f} queries {small_cost['queries']:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--baseline-server":
+        asyncio.run(_baseline_server(int(sys.argv[2])))
+    else:
+        main()
