@@ -50,6 +50,15 @@ def on_profile_renamed(sender, uid: str, display_name: str, **kwargs) -> None:
         logger.exception("could not update the chat rooms' copies of %s's name", uid)
 
 
+def on_account_deleted(sender, uid: str, **kwargs) -> None:
+    from messaging import notification_services
+
+    try:
+        notification_services.delete_notification_data(uid=uid)
+    except Exception:
+        logger.exception("could not delete the notification data of deleted account %s", uid)
+
+
 class MessagingConfig(AppConfig):
     name = "messaging"
 
@@ -61,3 +70,4 @@ class MessagingConfig(AppConfig):
         course_signals.enrollment_activated.connect(on_enrollment_activated, dispatch_uid="chat.enrollment_activated")
         course_signals.enrollment_ended.connect(on_enrollment_ended, dispatch_uid="chat.enrollment_ended")
         account_signals.profile_renamed.connect(on_profile_renamed, dispatch_uid="chat.profile_renamed")
+        account_signals.account_deleted.connect(on_account_deleted, dispatch_uid="notifications.account_deleted")

@@ -13,6 +13,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.management import call_command
+from google.cloud.firestore import FieldFilter
 
 import messaging
 from firestore_operations import notifications as notification_store
@@ -493,4 +494,14 @@ class TestAccountDeletion:
         settings = call(api, "get", "/api/v1/notifications/settings", student).json()
         assert settings["email_mode"] == "immediate" and settings["muted_rooms"] == []
         assert call(api, "get", "/api/v1/me/devices", student).json()["items"] == []
+        assert len(stored(other_student)) == 1
+
+    def test_deleting_an_account_through_the_api_removes_its_notification_data(self, api, student, other_student):
+        add_device(api, student, "token-student-bbbbbbbb")
+        lesson_created(student, other_student)
+        assert stored(student)
+        assert call(api, "delete", "/api/v1/me", student).status_code == 204
+        assert stored(student) == [] and queued(student) == []
+        devices = db().collection("devices").where(filter=FieldFilter("uid", "==", student.uid)).get()
+        assert devices == []
         assert len(stored(other_student)) == 1
