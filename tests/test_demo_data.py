@@ -42,3 +42,19 @@ def test_loading_twice_changes_nothing():
     assert uids == {email: identity.uid_for_email(email) for email in uids}
     parent = user_store.get_profile(uids[PARENT["email"]])
     assert len(parent["parent"]["children"]) == 1
+
+
+def test_the_demo_conversations_are_stored_once_however_often_they_are_loaded():
+    from cplatform.actor import Actor
+    from messaging import services as chat
+
+    seed()
+    seed()
+    ada = user_store.get_profile(identity.uid_for_email(TEACHERS[0]["email"]))
+    actor = Actor(uid=ada["id"], email=ada["email"], role="teacher")
+    rooms = chat.list_my_rooms(actor=actor, limit=10, cursor=None).items
+    direct = [room for room in rooms if room["kind"] == "direct"]
+    assert len(direct) == 1
+    messages, _ = chat.list_messages(actor=actor, room_id=direct[0]["id"])
+    assert messages[0]["content"].startswith("Bonjour")
+    assert len(messages) == 3
