@@ -8,3 +8,5 @@ course_created = Signal()
 enrollment_activated = Signal()
 # course_id, student_uid, teacher_uid - a student left the course (withdrawn) or the course was archived.
 enrollment_ended = Signal()
+# course_id, teacher_uid - a course without enrolments was deleted (its lessons and materials can go).
+course_deleted = Signal()

@@ -1,14 +1,154 @@
-"""The `courses` collection (document id = generated course id). See docs/data-model.md."""
+"""The `courses` collection (document id = generated course id). See docs/data-model.md.
+
+Listing uses one array field, `facets`: every combination of the catalog filters a course answers
+to, as strings ("pub|s=maths|f=free"). Firestore allows one array-contains per query, so one
+`facets` filter plus one order field serves every filter combination with four composite indexes
+instead of one index per combination. Search uses `search_tokens` with equality filters instead
+(see `search_candidates`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from google.api_core import exceptions as google_exceptions
+from google.cloud import firestore
+
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.enrollments import COLLECTION as ENROLLMENTS
+from firestore_operations.enrollments import AtomicUnit, run_atomically
+from firestore_operations.pagination import DESCENDING, Page, fetch_page
 
 COLLECTION = "courses"
+BATCH_SIZE = 400  # Firestore takes at most 500 writes per batch; stay clear of it.
+SORT_FIELDS = {
+    "newest": "published_at",
+    "created": "created_at",
+    "rating": "rating_avg",
+    "popularity": "enrolled_count",
+}
+
+
+def _ref(course_id: str) -> firestore.DocumentReference:
+    return db().collection(COLLECTION).document(course_id)
+
+
+def valid_id(course_id: str) -> bool:
+    return bool(course_id) and "/" not in course_id and len(course_id) <= 200
 
 
 def get_course(course_id: str) -> dict | None:
-    if not course_id or "/" in course_id:
+    if not valid_id(course_id):
         return None
-    return snapshot_to_dict(db().collection(COLLECTION).document(course_id).get())
+    return snapshot_to_dict(_ref(course_id).get())
+
+
+def new_course_id() -> str:
+    return db().collection(COLLECTION).document().id
+
+
+def create_course(course_id: str, data: dict) -> bool:
+    """Write a new course; False when the id is taken. `published_at` is server time when published."""
+    stamps = {"created_at": firestore.SERVER_TIMESTAMP, "updated_at": firestore.SERVER_TIMESTAMP}
+    if data.get("status") == "published":
+        stamps["published_at"] = firestore.SERVER_TIMESTAMP
+    try:
+        _ref(course_id).create({**data, **stamps})
+    except google_exceptions.AlreadyExists:
+        return False
+    return True
+
+
+def create_courses_in_batches(docs: dict[str, dict]) -> int:
+    """Bulk-write courses by id (benchmarks); existing ids are overwritten; given timestamps are kept."""
+    written = 0
+    items = list(docs.items())
+    for start in range(0, len(items), BATCH_SIZE):
+        batch = db().batch()
+        for course_id, data in items[start : start + BATCH_SIZE]:
+            doc = {"created_at": firestore.SERVER_TIMESTAMP, "updated_at": firestore.SERVER_TIMESTAMP, **data}
+            if doc.get("status") == "published" and doc.get("published_at") is None:
+                doc["published_at"] = firestore.SERVER_TIMESTAMP
+            batch.set(_ref(course_id), doc)
+        batch.commit()
+        written += len(items[start : start + BATCH_SIZE])
+    return written
+
+
+def set_course_fields(course_id: str, changes: dict) -> None:
+    """Update fields no transaction guards (cover, copies). Raises google NotFound for a missing course."""
+    _ref(course_id).update({**changes, "updated_at": firestore.SERVER_TIMESTAMP})
+
+
+def update_courses_in_batches(changes_by_id: dict[str, dict]) -> None:
+    items = list(changes_by_id.items())
+    for start in range(0, len(items), BATCH_SIZE):
+        batch = db().batch()
+        for course_id, changes in items[start : start + BATCH_SIZE]:
+            batch.update(_ref(course_id), {**changes, "updated_at": firestore.SERVER_TIMESTAMP})
+        batch.commit()
+
+
+def iter_teacher_courses(teacher_uid: str) -> Iterator[dict]:
+    """Every course of the teacher, read in pages (a rename touches all of them)."""
+    query = db().collection(COLLECTION).where(filter=firestore.FieldFilter("teacher_uid", "==", teacher_uid))
+    last = None
+    while True:
+        page_query = query.order_by("__name__").limit(BATCH_SIZE)
+        if last is not None:
+            page_query = page_query.start_after(last)
+        snapshots = list(page_query.stream())
+        for snap in snapshots:
+            yield snapshot_to_dict(snap)
+        if len(snapshots) < BATCH_SIZE:
+            return
+        last = snapshots[-1]
+
+
+class RemoveOutcome:
+    MISSING = "missing"
+    DELETED = "deleted"
+    ARCHIVED = "archived"
+
+
+def delete_or_archive_course(course_id: str, archive_changes: dict) -> str:
+    """Delete the course, or archive it (apply archive_changes) when any enrolment exists, atomically.
+
+    Every enrolment rewrites the course document, so an enrolment committing meanwhile makes the
+    conditional delete fail and the unit run again, now finding the enrolment (and archiving).
+    """
+    ref = _ref(course_id)
+    has_enrollment = (
+        db().collection(ENROLLMENTS).where(filter=firestore.FieldFilter("course_id", "==", course_id)).limit(1)
+    )
+
+    def body(unit: AtomicUnit) -> str:
+        if unit.get(ref) is None:
+            return RemoveOutcome.MISSING
+        if unit.query(has_enrollment):
+            unit.update(ref, {**archive_changes, "updated_at": firestore.SERVER_TIMESTAMP})
+            return RemoveOutcome.ARCHIVED
+        unit.delete(ref)
+        return RemoveOutcome.DELETED
+
+    return run_atomically(body)
+
+
+def list_courses(*, facet: str, sort: str, limit: int, cursor: str | None) -> Page:
+    """One query: courses carrying the facet string, by the sort field, newest first on ties."""
+    field = SORT_FIELDS[sort]
+    query = db().collection(COLLECTION).where(filter=firestore.FieldFilter("facets", "array_contains", facet))
+    return fetch_page(query, order=[(field, DESCENDING)], limit=limit, cursor=cursor, tag=f"courses:{facet}:{sort}")
+
+
+def search_candidates(*, token: str, equals: dict[str, object], order_field: str, limit: int) -> list[dict]:
+    """One query: up to `limit` courses whose search_tokens contain `token` and whose fields equal `equals`.
+
+    Ordered by `order_field` descending, so a very common word yields its newest matches.
+    """
+    query = db().collection(COLLECTION).where(filter=firestore.FieldFilter("search_tokens", "array_contains", token))
+    for field, value in sorted(equals.items()):
+        query = query.where(filter=firestore.FieldFilter(field, "==", value))
+    query = query.order_by(order_field, direction=DESCENDING).limit(limit)
+    return [snapshot_to_dict(snap) for snap in query.stream()]

@@ -1,17 +1,126 @@
 """The `enrollments` collection: one document per student per course, id `{course_id}_{student_uid}`.
 
 Fields used across apps: course_id, student_uid, teacher_uid, status (active|waitlisted|withdrawn|
-completed). The courses app owns the rest.
+completed). The courses app owns the rest (see docs/data-model.md). Seats are counted on the course
+document (enrolled_count, waitlist_count, waitlist_next_seq). Every change of an enrolment's status
+reads the course and the enrolment and commits both in one atomic unit (`run_atomically`), so
+capacity holds under concurrency and a freed seat goes to the first waiting student in the same
+commit.
 """
 
 from __future__ import annotations
 
+import hashlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
 from firestore_operations.client import db
+from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.pagination import ASCENDING, DESCENDING, Page, fetch_page
 
 COLLECTION = "enrollments"
+COURSES = "courses"  # firestore_operations.courses.COLLECTION (not imported: that module imports this one)
 TEACHING_STATUSES = ["active", "completed"]
+ACTIVE, WAITLISTED, WITHDRAWN, COMPLETED = "active", "waitlisted", "withdrawn", "completed"
+# Twenty students racing for the last seats of one course each need a turn: one commit wins per
+# round, the others re-read and try again after a jittered pause (at most ~7 s in all).
+MAX_ATTEMPTS = 30
+MAX_PROMOTIONS = 100  # seats filled from the waitlist in one commit (stays far below 500 writes)
+BATCH_SIZE = 400
+
+T = TypeVar("T")
+
+# --- atomic read-check-write -----------------------------------------------------------------------
+# Why not @firestore.transactional: the emulator's pessimistic locks livelock when many read-write
+# transactions hit one document (20 concurrent increments of one document: 3 committed in 90 s,
+# "Transaction lock timeout"; firebase-tools issues 2452, 6758, 8105). An optimistic unit behaves
+# the same in production and in the emulator: plain reads remember each document's update time,
+# and all writes go in one atomic batch where every write requires the document to be unchanged
+# since it was read (or still absent, for a new one). A concurrent change fails the whole commit
+# and the unit runs again on fresh reads. Queries in a unit are safe because every change they
+# could miss (a new enrolment, a status change) also rewrites the course document, which the
+# unit always writes with its precondition.
+
+_RETRYABLE = (
+    google_exceptions.FailedPrecondition,  # a document changed since it was read
+    google_exceptions.AlreadyExists,  # a document appeared since it was read as missing
+    google_exceptions.NotFound,  # a document vanished since it was read
+    google_exceptions.Aborted,
+)
+
+
+class AtomicUnit:
+    """Reads that remember update times, and writes committed together only if those reads still hold."""
+
+    def __init__(self) -> None:
+        self._client = db()
+        self._batch = self._client.batch()
+        self._read: dict[str, object] = {}
+        self._writes = 0
+
+    def get(self, ref: firestore.DocumentReference) -> dict | None:
+        snapshot = ref.get()
+        self._read[ref.path] = snapshot.update_time if snapshot.exists else None
+        return snapshot_to_dict(snapshot)
+
+    def query(self, query: firestore.Query) -> list[dict]:
+        rows = []
+        for snapshot in query.stream():
+            self._read[snapshot.reference.path] = snapshot.update_time
+            rows.append(snapshot_to_dict(snapshot))
+        return rows
+
+    def _unchanged(self, ref: firestore.DocumentReference):
+        if ref.path not in self._read:
+            raise RuntimeError(f"{ref.path} is written without having been read in this unit")
+        return self._client.write_option(last_update_time=self._read[ref.path])
+
+    def put(self, ref: firestore.DocumentReference, data: dict) -> None:
+        """Create the document if it was read as missing, else update these fields of it."""
+        if self._read.get(ref.path) is None:
+            self._unchanged(ref)  # it must have been read
+            self._batch.create(ref, data)
+        else:
+            self._batch.update(ref, data, option=self._unchanged(ref))
+        self._writes += 1
+
+    def update(self, ref: firestore.DocumentReference, changes: dict) -> None:
+        self._batch.update(ref, changes, option=self._unchanged(ref))
+        self._writes += 1
+
+    def delete(self, ref: firestore.DocumentReference) -> None:
+        self._batch.delete(ref, option=self._unchanged(ref))
+        self._writes += 1
+
+    def commit(self) -> None:
+        if self._writes:
+            self._batch.commit()
+
+
+def run_atomically(body: Callable[[AtomicUnit], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+    """Run body(unit) and commit its writes; on a concurrent change run it again after a jittered pause.
+
+    body may raise (a refusal): nothing is written. After `attempts` collisions google Aborted is
+    raised, which the exception handler answers with 409 contention.
+    """
+    delay = 0.01
+    for _ in range(attempts):
+        unit = AtomicUnit()
+        result = body(unit)
+        try:
+            unit.commit()
+        except _RETRYABLE:
+            time.sleep(random.uniform(delay / 2, delay))  # noqa: S311 - jitter, not security
+            delay = min(delay * 2, 0.25)
+            continue
+        return result
+    raise google_exceptions.Aborted(f"Gave up after {attempts} simultaneous changes to the same documents.")
 
 
 def teacher_has_student(teacher_uid: str, student_uid: str) -> bool:
@@ -32,8 +141,290 @@ def enrollment_id(course_id: str, student_uid: str) -> str:
 
 
 def get_enrollment(course_id: str, student_uid: str) -> dict | None:
-    from firestore_operations.documents import snapshot_to_dict
-
     if not course_id or not student_uid or "/" in course_id + student_uid:
         return None
     return snapshot_to_dict(db().collection(COLLECTION).document(enrollment_id(course_id, student_uid)).get())
+
+
+# --- status changes (atomic units) ---------------------------------------------------------------
+
+
+@dataclass
+class EnrollResult:
+    """outcome: missing_course | closed | unchanged | completed | activated | waitlisted."""
+
+    outcome: str
+    position: int | None = None
+    course: dict | None = None
+
+
+@dataclass
+class WithdrawResult:
+    """outcome: not_enrolled | unchanged | completed | withdrawn; previous: the status before."""
+
+    outcome: str
+    previous: str | None = None
+    promoted: list[dict] = field(default_factory=list)
+
+
+def _waiting_query(client, course_id: str, count: int) -> firestore.Query:
+    return (
+        client.collection(COLLECTION)
+        .where(filter=firestore.FieldFilter("course_id", "==", course_id))
+        .where(filter=firestore.FieldFilter("status", "==", WAITLISTED))
+        .order_by("waitlist_seq", direction=ASCENDING)
+        .limit(count)
+    )
+
+
+def _promote(unit: AtomicUnit, rows: list[dict]) -> list[dict]:
+    promoted = []
+    for row in rows:
+        unit.update(
+            db().collection(COLLECTION).document(row["id"]),
+            {
+                "status": ACTIVE,
+                "enrolled_at": firestore.SERVER_TIMESTAMP,
+                "waitlist_seq": None,
+                "ever_active": True,
+                "promoted_from_waitlist": True,
+                "updated_at": firestore.SERVER_TIMESTAMP,
+            },
+        )
+        promoted.append({**row, "status": ACTIVE})
+    return promoted
+
+
+def _free_seats(course: dict) -> int:
+    """Seats the waitlist may fill now (only a published course with a waitlist has any)."""
+    waiting = int(course.get("waitlist_count", 0))
+    if course.get("status") != "published" or waiting <= 0:
+        return 0
+    capacity = course.get("capacity")
+    free = waiting if capacity is None else int(capacity) - int(course.get("enrolled_count", 0))
+    return max(0, min(free, waiting, MAX_PROMOTIONS))
+
+
+def enroll(course_id: str, student_uid: str, *, student_name: str, student_sort: str, enrolled_by: str) -> EnrollResult:
+    """Take a seat (or a waitlist place) for the student, atomically with the course's counters."""
+    client = db()
+    course_ref = client.collection(COURSES).document(course_id)
+    ref = client.collection(COLLECTION).document(enrollment_id(course_id, student_uid))
+
+    def body(unit: AtomicUnit) -> EnrollResult:
+        course = unit.get(course_ref)
+        current = unit.get(ref)
+        if course is None:
+            return EnrollResult("missing_course")
+        if current and current.get("status") in (ACTIVE, WAITLISTED):
+            return EnrollResult("unchanged", course=course)
+        if current and current.get("status") == COMPLETED:
+            return EnrollResult("completed", course=course)
+        if course.get("status") != "published":
+            return EnrollResult("closed", course=course)
+        enrolled = int(course.get("enrolled_count", 0))
+        capacity = course.get("capacity")
+        seat = capacity is None or enrolled < int(capacity)
+        data = {
+            "course_id": course_id,
+            "student_uid": student_uid,
+            "teacher_uid": course["teacher_uid"],
+            "course_title": course.get("title", ""),
+            "teacher_name": course.get("teacher_name", ""),
+            "student_name": student_name,
+            "student_sort": student_sort,
+            "enrolled_by": enrolled_by,
+            "requested_at": firestore.SERVER_TIMESTAMP,
+            "withdrawn_at": None,
+            "promoted_from_waitlist": False,
+            "times_enrolled": int((current or {}).get("times_enrolled", 0)) + 1,
+            "updated_at": firestore.SERVER_TIMESTAMP,
+        }
+        if current is None:
+            data.update({"created_at": firestore.SERVER_TIMESTAMP, "lessons_attended": 0, "ever_active": False})
+        if seat:
+            data.update(
+                {"status": ACTIVE, "enrolled_at": firestore.SERVER_TIMESTAMP, "waitlist_seq": None, "ever_active": True}
+            )
+            unit.put(ref, data)
+            unit.update(course_ref, {"enrolled_count": enrolled + 1, "updated_at": firestore.SERVER_TIMESTAMP})
+            return EnrollResult("activated", course=course)
+        waiting = int(course.get("waitlist_count", 0))
+        seq = int(course.get("waitlist_next_seq", 1))
+        data.update(
+            {
+                "status": WAITLISTED,
+                "enrolled_at": None,
+                "waitlisted_at": firestore.SERVER_TIMESTAMP,
+                "waitlist_seq": seq,
+            }
+        )
+        unit.put(ref, data)
+        unit.update(
+            course_ref,
+            {"waitlist_count": waiting + 1, "waitlist_next_seq": seq + 1, "updated_at": firestore.SERVER_TIMESTAMP},
+        )
+        return EnrollResult("waitlisted", position=waiting + 1, course=course)
+
+    return run_atomically(body)
+
+
+def withdraw(course_id: str, student_uid: str) -> WithdrawResult:
+    """Withdraw the student; a freed seat goes to the first waiting student in the same commit."""
+    client = db()
+    course_ref = client.collection(COURSES).document(course_id)
+    ref = client.collection(COLLECTION).document(enrollment_id(course_id, student_uid))
+
+    def body(unit: AtomicUnit) -> WithdrawResult:
+        course = unit.get(course_ref) or {}
+        current = unit.get(ref)
+        if current is None:
+            return WithdrawResult("not_enrolled")
+        status = current.get("status")
+        if status == WITHDRAWN:
+            return WithdrawResult("unchanged", previous=status)
+        if status == COMPLETED:
+            return WithdrawResult("completed", previous=status)
+        counters = {
+            "enrolled_count": int(course.get("enrolled_count", 0)),
+            "waitlist_count": int(course.get("waitlist_count", 0)),
+        }
+        if status == ACTIVE:
+            counters["enrolled_count"] = max(0, counters["enrolled_count"] - 1)
+        else:
+            counters["waitlist_count"] = max(0, counters["waitlist_count"] - 1)
+        free = _free_seats({**course, **counters})
+        waiting = unit.query(_waiting_query(client, course_id, free)) if free else []
+        unit.update(
+            ref,
+            {
+                "status": WITHDRAWN,
+                "withdrawn_at": firestore.SERVER_TIMESTAMP,
+                "waitlist_seq": None,
+                "updated_at": firestore.SERVER_TIMESTAMP,
+            },
+        )
+        promoted = _promote(unit, waiting)
+        if course:
+            counters["enrolled_count"] += len(promoted)
+            counters["waitlist_count"] -= len(promoted)
+            unit.update(course_ref, {**counters, "updated_at": firestore.SERVER_TIMESTAMP})
+        return WithdrawResult("withdrawn", previous=status, promoted=promoted)
+
+    return run_atomically(body)
+
+
+def update_course_guarded(course_id: str, changes: dict, guard) -> tuple[dict | None, list[dict]]:
+    """Apply `changes` to the course after `guard(course)` accepted it, then fill seats the change freed.
+
+    `guard` sees the course as read in the atomic unit and raises to refuse (capacity below the
+    enrolled count, unpublishing with students...). Returns (course before, promoted enrolments);
+    (None, []) when there is no such course.
+    """
+    client = db()
+    course_ref = client.collection(COURSES).document(course_id)
+
+    def body(unit: AtomicUnit) -> tuple[dict | None, list[dict]]:
+        course = unit.get(course_ref)
+        if course is None:
+            return None, []
+        guard(course)
+        after = {**course, **changes}
+        free = _free_seats(after)
+        waiting = unit.query(_waiting_query(client, course_id, free)) if free else []
+        promoted = _promote(unit, waiting)
+        counters = {}
+        if promoted:
+            counters = {
+                "enrolled_count": int(course.get("enrolled_count", 0)) + len(promoted),
+                "waitlist_count": int(course.get("waitlist_count", 0)) - len(promoted),
+            }
+        unit.update(course_ref, {**changes, **counters, "updated_at": firestore.SERVER_TIMESTAMP})
+        return course, promoted
+
+    return run_atomically(body)
+
+
+def waitlist_position(course_id: str, waitlist_seq: int) -> int:
+    """1 + the students waiting ahead (one count aggregation, billed as one read per 1,000 entries)."""
+    query = (
+        db()
+        .collection(COLLECTION)
+        .where(filter=firestore.FieldFilter("course_id", "==", course_id))
+        .where(filter=firestore.FieldFilter("status", "==", WAITLISTED))
+        .where(filter=firestore.FieldFilter("waitlist_seq", "<", waitlist_seq))
+    )
+    result = query.count().get()
+    return 1 + int(result[0][0].value)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+
+def list_student_enrollments(*, student_uids: list[str], status: str | None, limit: int, cursor: str | None) -> Page:
+    """One query: the students' enrolments (one uid, or a parent's children with `in`), latest request first."""
+    query = db().collection(COLLECTION)
+    if len(student_uids) == 1:
+        query = query.where(filter=firestore.FieldFilter("student_uid", "==", student_uids[0]))
+    else:
+        query = query.where(filter=firestore.FieldFilter("student_uid", "in", student_uids))
+    if status:
+        query = query.where(filter=firestore.FieldFilter("status", "==", status))
+    tag = f"enrollments:{_digest(*sorted(student_uids), status or '')}"
+    return fetch_page(query, order=[("requested_at", DESCENDING)], limit=limit, cursor=cursor, tag=tag)
+
+
+def list_course_enrollments(*, course_id: str, status: str | None, limit: int, cursor: str | None) -> Page:
+    """One query: the course's roster by student name; the waitlist in its order."""
+    query = db().collection(COLLECTION).where(filter=firestore.FieldFilter("course_id", "==", course_id))
+    if status:
+        query = query.where(filter=firestore.FieldFilter("status", "==", status))
+    order = [("waitlist_seq", ASCENDING)] if status == WAITLISTED else [("student_sort", ASCENDING)]
+    tag = f"roster:{_digest(course_id, status or '')}"
+    return fetch_page(query, order=order, limit=limit, cursor=cursor, tag=tag)
+
+
+def active_student_uids(course_id: str) -> list[str]:
+    """Every active student of the course (the roster index, read in pages)."""
+    query = (
+        db()
+        .collection(COLLECTION)
+        .where(filter=firestore.FieldFilter("course_id", "==", course_id))
+        .where(filter=firestore.FieldFilter("status", "==", ACTIVE))
+        .order_by("student_sort")
+        .order_by("__name__")
+    )
+    uids: list[str] = []
+    last = None
+    while True:
+        page = query.limit(BATCH_SIZE) if last is None else query.start_after(last).limit(BATCH_SIZE)
+        snapshots = list(page.stream())
+        uids.extend((snap.to_dict() or {}).get("student_uid") for snap in snapshots)
+        if len(snapshots) < BATCH_SIZE:
+            return uids
+        last = snapshots[-1]
+
+
+def update_copies(field_name: str, value: str, changes: dict) -> int:
+    """Set `changes` on every enrolment whose `field_name` equals `value` (copied names, titles), in batches."""
+    query = db().collection(COLLECTION).where(filter=firestore.FieldFilter(field_name, "==", value))
+    updated = 0
+    last = None
+    while True:
+        page = query.order_by("__name__").limit(BATCH_SIZE)
+        if last is not None:
+            page = page.start_after(last)
+        snapshots = list(page.stream())
+        if snapshots:
+            batch = db().batch()
+            for snap in snapshots:
+                batch.update(snap.reference, changes)
+            batch.commit()
+            updated += len(snapshots)
+        if len(snapshots) < BATCH_SIZE:
+            return updated
+        last = snapshots[-1]

@@ -1,0 +1,178 @@
+"""Course feedback: subcollection `courses/{course_id}/feedback/{student_uid}` (one per student per course).
+
+The course document keeps rating_sum / rating_count / rating_avg; every change that moves them
+(a new or edited rating, hiding or showing one) reads the course and the feedback and commits both
+in one atomic unit (enrollments.run_atomically), so the average stays exact when many students
+post at once. Hidden feedback counts for nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.cloud import firestore
+
+from firestore_operations.client import db
+from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.enrollments import AtomicUnit, run_atomically
+from firestore_operations.pagination import DESCENDING, Page, fetch_page
+
+COURSES = "courses"
+SUBCOLLECTION = "feedback"
+BATCH_SIZE = 400
+
+
+def _course_ref(course_id: str) -> firestore.DocumentReference:
+    return db().collection(COURSES).document(course_id)
+
+
+def _ref(course_id: str, student_uid: str) -> firestore.DocumentReference:
+    return _course_ref(course_id).collection(SUBCOLLECTION).document(student_uid)
+
+
+def _valid(*parts: str) -> bool:
+    return all(part and "/" not in part for part in parts)
+
+
+def get_feedback(course_id: str, student_uid: str) -> dict | None:
+    if not _valid(course_id, student_uid):
+        return None
+    return snapshot_to_dict(_ref(course_id, student_uid).get())
+
+
+def _rating_fields(rating_sum: int, rating_count: int) -> dict:
+    average = round(rating_sum / rating_count, 4) if rating_count else 0.0
+    return {"rating_sum": rating_sum, "rating_count": rating_count, "rating_avg": average}
+
+
+def _visible_rating(feedback: dict | None) -> int | None:
+    if not feedback or feedback.get("hidden"):
+        return None
+    return int(feedback["rating"])
+
+
+def _apply(course: dict, remove: int | None, add: int | None) -> dict:
+    total, count = int(course.get("rating_sum", 0)), int(course.get("rating_count", 0))
+    if remove is not None:
+        total, count = total - remove, count - 1
+    if add is not None:
+        total, count = total + add, count + 1
+    return _rating_fields(max(0, total), max(0, count))
+
+
+@dataclass
+class SaveResult:
+    """outcome: missing_course | created | updated."""
+
+    outcome: str
+
+
+def save_feedback(course_id: str, student_uid: str, *, rating: int, comment: str, student_name: str) -> SaveResult:
+    """Create or replace the student's rating and comment, moving the course's rating atomically."""
+    course_ref, ref = _course_ref(course_id), _ref(course_id, student_uid)
+
+    def body(unit: AtomicUnit) -> SaveResult:
+        course = unit.get(course_ref)
+        current = unit.get(ref)
+        if course is None:
+            return SaveResult("missing_course")
+        hidden = bool(current and current.get("hidden"))
+        data = {
+            "course_id": course_id,
+            "student_uid": student_uid,
+            "student_name": student_name,
+            "rating": rating,
+            "comment": comment,
+            "posted_at": firestore.SERVER_TIMESTAMP,
+            "updated_at": firestore.SERVER_TIMESTAMP,
+        }
+        if current is None:
+            data.update({"created_at": firestore.SERVER_TIMESTAMP, "hidden": False, "reply": None, "replied_at": None})
+        unit.put(ref, data)
+        ratings = _apply(course, _visible_rating(current), None if hidden else rating)
+        unit.update(course_ref, {**ratings, "updated_at": firestore.SERVER_TIMESTAMP})
+        return SaveResult("created" if current is None else "updated")
+
+    return run_atomically(body)
+
+
+def set_hidden(course_id: str, student_uid: str, *, hidden: bool, by_uid: str) -> str:
+    """Hide or show the feedback (its rating leaves or rejoins the average). missing | unchanged | changed."""
+    course_ref, ref = _course_ref(course_id), _ref(course_id, student_uid)
+
+    def body(unit: AtomicUnit) -> str:
+        course = unit.get(course_ref)
+        current = unit.get(ref)
+        if course is None or current is None:
+            return "missing"
+        if bool(current.get("hidden")) == hidden:
+            return "unchanged"
+        rating = int(current["rating"])
+        ratings = _apply(course, rating if hidden else None, None if hidden else rating)
+        unit.update(
+            ref,
+            {
+                "hidden": hidden,
+                "hidden_by": by_uid if hidden else None,
+                "hidden_at": firestore.SERVER_TIMESTAMP if hidden else None,
+                "updated_at": firestore.SERVER_TIMESTAMP,
+            },
+        )
+        unit.update(course_ref, {**ratings, "updated_at": firestore.SERVER_TIMESTAMP})
+        return "changed"
+
+    return run_atomically(body)
+
+
+def set_reply(course_id: str, student_uid: str, *, reply: str, by_uid: str) -> str:
+    """Record the teacher's one reply. missing | already_replied | replied."""
+    ref = _ref(course_id, student_uid)
+
+    def body(unit: AtomicUnit) -> str:
+        current = unit.get(ref)
+        if current is None:
+            return "missing"
+        if current.get("reply"):
+            return "already_replied"
+        unit.update(
+            ref,
+            {
+                "reply": reply,
+                "reply_by": by_uid,
+                "replied_at": firestore.SERVER_TIMESTAMP,
+                "updated_at": firestore.SERVER_TIMESTAMP,
+            },
+        )
+        return "replied"
+
+    return run_atomically(body)
+
+
+def list_feedback(*, course_id: str, include_hidden: bool, limit: int, cursor: str | None) -> Page:
+    """One query: the course's feedback, newest post first; hidden ones only when asked."""
+    query = _course_ref(course_id).collection(SUBCOLLECTION)
+    if not include_hidden:
+        query = query.where(filter=firestore.FieldFilter("hidden", "==", False))
+    tag = f"feedback:{course_id}:{'all' if include_hidden else 'visible'}"
+    return fetch_page(query, order=[("posted_at", DESCENDING)], limit=limit, cursor=cursor, tag=tag)
+
+
+def rename_student(student_uid: str, student_name: str) -> int:
+    """Follow a student's rename on all her feedback (collection-group query, batched updates)."""
+    query = db().collection_group(SUBCOLLECTION).where(filter=firestore.FieldFilter("student_uid", "==", student_uid))
+    updated = 0
+    last = None
+    while True:
+        page = query.order_by("__name__").limit(BATCH_SIZE)
+        if last is not None:
+            page = page.start_after(last)
+        snapshots = list(page.stream())
+        if snapshots:
+            batch = db().batch()
+            for snap in snapshots:
+                batch.update(snap.reference, {"student_name": student_name})
+            batch.commit()
+            updated += len(snapshots)
+        if len(snapshots) < BATCH_SIZE:
+            return updated
+        last = snapshots[-1]

@@ -1,0 +1,155 @@
+"""Course search: words and prefixes of title, tags, teacher name and description, ranked, one query a page."""
+
+from __future__ import annotations
+
+import pytest
+
+from firestore_operations.client import db
+from tests.conftest import assert_error, call
+from tests.test_courses_api import create_course
+
+
+def search(api, persona, query: str) -> dict:
+    response = call(api, "get", f"/api/v1/courses?{query}", persona)
+    assert response.status_code == 200, response.content
+    assert response["X-Firestore-Queries"] == "1"
+    return response.json()
+
+
+def titles(body: dict) -> list[str]:
+    return [item["title"] for item in body["items"]]
+
+
+class TestMatching:
+    def test_prefixes_in_any_order_ignoring_case_and_accents(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Français pour débutants", tags=["grammaire"], language="fr")
+        create_course(api, owner_teacher, title="Spanish for beginners", tags=["gramática"])
+        assert titles(search(api, student, "q=DEBUT fran")) == ["Français pour débutants"]
+        assert titles(search(api, student, "q=Débutants")) == ["Français pour débutants"]
+        assert sorted(titles(search(api, student, "q=gram"))) == ["Français pour débutants", "Spanish for beginners"]
+
+    def test_every_word_must_match(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Python basics")
+        create_course(api, owner_teacher, title="Python for data science")
+        assert titles(search(api, student, "q=python basics")) == ["Python basics"]
+        assert search(api, student, "q=python cooking")["items"] == []
+
+    def test_the_description_and_teacher_name_are_searched(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Numbers", description="We meet Fibonacci and his rabbits.")
+        assert titles(search(api, student, "q=fibonacci")) == ["Numbers"]
+        assert titles(search(api, student, "q=lovelace")) == ["Numbers"]
+
+    def test_drafts_are_not_found_except_by_their_teacher_with_mine(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Secret geometry", status="draft")
+        assert search(api, student, "q=geometry")["items"] == []
+        assert titles(search(api, owner_teacher, "q=geometry&mine=true")) == ["Secret geometry"]
+
+    def test_filters_combine_with_the_search(self, api, owner_teacher, other_teacher, student):
+        create_course(api, owner_teacher, title="Chess openings", level="beginner")
+        create_course(api, owner_teacher, title="Chess endgames", level="advanced")
+        create_course(
+            api, other_teacher, title="Chess tactics", level="beginner", price={"amount": 900, "currency": "EUR"}
+        )
+        assert titles(search(api, student, "q=chess&level=beginner&price=free")) == ["Chess openings"]
+        assert titles(search(api, student, f"q=chess&teacher={other_teacher.uid}")) == ["Chess tactics"]
+        assert titles(search(api, student, "q=chess&subject=mathematics&level=advanced")) == ["Chess endgames"]
+        mine = search(api, owner_teacher, "q=chess&mine=true&level=advanced")
+        assert titles(mine) == ["Chess endgames"]
+
+
+class TestRanking:
+    def test_title_beats_tags_beats_teacher_beats_description(self, api, make_user, student):
+        teacher = make_user("teacher", name="Monty Python")
+        other = make_user("teacher", name="Ada Other")
+        create_course(api, other, title="Data science", description="Notebooks in python, pandas and plots.")
+        create_course(api, teacher, title="Comedy writing")
+        create_course(api, other, title="Coding for kids", tags=["python", "games"])
+        create_course(api, other, title="Python basics")
+        assert titles(search(api, student, "q=python")) == [
+            "Python basics",
+            "Coding for kids",
+            "Comedy writing",
+            "Data science",
+        ]
+
+    def test_more_words_in_the_title_rank_first(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Python course", tags=["games"])
+        create_course(api, owner_teacher, title="Python games")
+        assert titles(search(api, student, "q=python games")) == ["Python games", "Python course"]
+
+    def test_equal_matches_are_ordered_by_rating(self, api, owner_teacher, student):
+        low = create_course(api, owner_teacher, title="Guitar one")
+        high = create_course(api, owner_teacher, title="Guitar two")
+        db().collection("courses").document(low["id"]).update({"rating_avg": 3.0})
+        db().collection("courses").document(high["id"]).update({"rating_avg": 4.8})
+        assert titles(search(api, student, "q=guitar")) == ["Guitar two", "Guitar one"]
+
+    def test_an_explicit_sort_replaces_relevance(self, api, owner_teacher, student):
+        title_match = create_course(api, owner_teacher, title="Violin for all")
+        tag_match = create_course(api, owner_teacher, title="Strings", tags=["violin"])
+        db().collection("courses").document(title_match["id"]).update({"enrolled_count": 1})
+        db().collection("courses").document(tag_match["id"]).update({"enrolled_count": 7})
+        assert titles(search(api, student, "q=violin&sort=popularity")) == ["Strings", "Violin for all"]
+        assert titles(search(api, student, "q=violin&sort=newest")) == ["Strings", "Violin for all"]
+
+
+class TestPages:
+    def test_pages_follow_the_ranked_list_one_query_each(self, api, owner_teacher, student):
+        for index in range(5):
+            create_course(api, owner_teacher, title=f"Drawing {index}", tags=["art"])
+        create_course(api, owner_teacher, title="Art history")
+        seen, cursor = [], None
+        for _ in range(3):
+            body = search(api, student, "q=art&limit=2" + (f"&cursor={cursor}" if cursor else ""))
+            seen += titles(body)
+            cursor = body["next_cursor"]
+        assert cursor is None and len(seen) == 6 and len(set(seen)) == 6
+        assert seen[0] == "Art history"
+
+    def test_a_cursor_belongs_to_its_search(self, api, owner_teacher, student):
+        for index in range(3):
+            create_course(api, owner_teacher, title=f"Piano {index}")
+        cursor = search(api, student, "q=piano&limit=1")["next_cursor"]
+        assert_error(call(api, "get", f"/api/v1/courses?q=pia&limit=1&cursor={cursor}", student), 400)
+        assert_error(call(api, "get", f"/api/v1/courses?limit=1&cursor={cursor}", student), 400)
+
+
+class TestBadQueries:
+    @pytest.mark.parametrize(
+        ("query", "words"),
+        [("q=", "empty"), ("q=%20%20", "empty"), ("q=" + "a" * 101, "too long"), ("q=!!!", "letter or digit")],
+    )
+    def test_it_explains_what_is_wrong(self, api, student, query, words):
+        error = assert_error(call(api, "get", f"/api/v1/courses?{query}", student), 400, "invalid")
+        assert words in error["message"] and "q" in error["fields"]
+
+    def test_a_hundred_characters_are_fine(self, api, student):
+        assert search(api, student, "q=" + "b" * 100)["items"] == []
+
+    def test_relevance_is_only_for_searches(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Yoga")
+        assert titles(search(api, student, "q=yoga&sort=relevance")) == ["Yoga"]
+
+
+class TestRename:
+    def test_a_teachers_courses_follow_her_new_name(self, api, owner_teacher, student):
+        course = create_course(api, owner_teacher, title="Logic")
+        response = call(api, "patch", "/api/v1/me", owner_teacher, data={"display_name": "Augusta King"})
+        assert response.status_code == 200
+        assert titles(search(api, student, "q=augusta")) == ["Logic"]
+        assert search(api, student, "q=lovelace")["items"] == []
+        assert call(api, "get", f"/api/v1/courses/{course['id']}", student).json()["teacher_name"] == "Augusta King"
+
+    def test_many_courses_are_renamed(self, api, owner_teacher, student):
+        from courses import services
+
+        course = create_course(api, owner_teacher, title="Template")
+        template = db().collection("courses").document(course["id"]).get().to_dict()
+        batch = db().batch()
+        for index in range(450):  # more than one batch of updates
+            batch.set(db().collection("courses").document(f"bulk{index:03d}"), template)
+        batch.commit()
+        services.follow_profile_rename(uid=owner_teacher.uid, display_name="Countess Lovelace", role="teacher")
+        names = {doc.to_dict()["teacher_name"] for doc in db().collection("courses").stream()}
+        assert names == {"Countess Lovelace"}
+        assert len(search(api, student, "q=countess&limit=100")["items"]) == 100
