@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
+from firestore_operations.atomic import AtomicUnit, run_atomically
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
 from firestore_operations.enrollments import COLLECTION as ENROLLMENTS
-from firestore_operations.enrollments import AtomicUnit, run_atomically
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
 
 COLLECTION = "courses"

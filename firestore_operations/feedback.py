@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from google.cloud import firestore
 
+from firestore_operations.atomic import AtomicUnit, run_atomically
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
-from firestore_operations.enrollments import AtomicUnit, run_atomically
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
 
 COURSES = "courses"
