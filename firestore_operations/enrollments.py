@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from google.cloud import firestore
 
 from firestore_operations.atomic import AtomicUnit, run_atomically
+from firestore_operations.batches import update_matching
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
 from firestore_operations.pagination import ASCENDING, DESCENDING, Page, fetch_page
@@ -317,19 +318,4 @@ def active_student_uids(course_id: str) -> list[str]:
 def update_copies(field_name: str, value: str, changes: dict) -> int:
     """Set `changes` on every enrolment whose `field_name` equals `value` (copied names, titles), in batches."""
     query = db().collection(COLLECTION).where(filter=firestore.FieldFilter(field_name, "==", value))
-    updated = 0
-    last = None
-    while True:
-        page = query.order_by("__name__").limit(BATCH_SIZE)
-        if last is not None:
-            page = page.start_after(last)
-        snapshots = list(page.stream())
-        if snapshots:
-            batch = db().batch()
-            for snap in snapshots:
-                batch.update(snap.reference, changes)
-            batch.commit()
-            updated += len(snapshots)
-        if len(snapshots) < BATCH_SIZE:
-            return updated
-        last = snapshots[-1]
+    return update_matching(query, changes, page_size=BATCH_SIZE)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from google.cloud import firestore
 
 from firestore_operations.atomic import AtomicUnit, run_atomically
+from firestore_operations.batches import update_matching
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
@@ -160,19 +161,4 @@ def list_feedback(*, course_id: str, include_hidden: bool, limit: int, cursor: s
 def rename_student(student_uid: str, student_name: str) -> int:
     """Follow a student's rename on all her feedback (collection-group query, batched updates)."""
     query = db().collection_group(SUBCOLLECTION).where(filter=firestore.FieldFilter("student_uid", "==", student_uid))
-    updated = 0
-    last = None
-    while True:
-        page = query.order_by("__name__").limit(BATCH_SIZE)
-        if last is not None:
-            page = page.start_after(last)
-        snapshots = list(page.stream())
-        if snapshots:
-            batch = db().batch()
-            for snap in snapshots:
-                batch.update(snap.reference, {"student_name": student_name})
-            batch.commit()
-            updated += len(snapshots)
-        if len(snapshots) < BATCH_SIZE:
-            return updated
-        last = snapshots[-1]
+    return update_matching(query, {"student_name": student_name}, page_size=BATCH_SIZE)
