@@ -216,3 +216,14 @@ class TestHide:
         path = f"/api/v1/courses/{course['id']}/feedback/{student.uid}/hide"
         assert_error(call(api, "post", path, admin, data={"hidden": True}), 404)
         assert "hidden" in assert_error(call(api, "post", path, admin, data={}), 400)["fields"]
+
+
+class TestRenames:
+    def test_a_students_rename_reaches_her_feedback_in_every_course(self, api, owner_teacher, other_teacher, student):
+        courses = [enrolled_course(api, owner_teacher, student), enrolled_course(api, other_teacher, student)]
+        for course in courses:
+            assert post(api, student, course["id"], rating=5, comment="Great.").status_code == 201
+        assert call(api, "patch", "/api/v1/me", student, data={"display_name": "Samantha S"}).status_code == 200
+        for course in courses:
+            items = call(api, "get", f"/api/v1/courses/{course['id']}/feedback", student).json()["items"]
+            assert [item["student_name"] for item in items] == ["Samantha S"]
