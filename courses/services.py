@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 
 from google.api_core import exceptions as google_exceptions
-from google.cloud import firestore
 
 from courses import signals
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_owner, linked_children
@@ -27,6 +26,7 @@ from firestore_operations import enrollments as enrollment_store
 from firestore_operations import feedback as feedback_store
 from firestore_operations import storage
 from firestore_operations import users as user_store
+from firestore_operations.documents import server_time
 from firestore_operations.pagination import InvalidCursor, Page
 
 logger = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ def update_course(*, actor: Actor, course_id: str, changes: dict) -> dict:
     merged = {**course, **changes}
     stored = {**changes, **derived_fields(merged)}
     if changes.get("status") == PUBLISHED and not course.get("published_at"):
-        stored["published_at"] = firestore.SERVER_TIMESTAMP
+        stored["published_at"] = server_time()
     before, promoted = enrollment_store.update_course_guarded(course_id, stored, _status_guard(changes))
     if before is None:
         raise errors.NotFound("No such course.")

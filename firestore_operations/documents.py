@@ -23,3 +23,10 @@ def iso(value) -> str | None:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     return value
+
+
+def server_time():
+    """A value that Firestore replaces with its own commit time (for fields such as published_at)."""
+    from google.cloud import firestore
+
+    return firestore.SERVER_TIMESTAMP
