@@ -28,6 +28,7 @@ from middlewares.pages import (
     flash,
     form_errors,
     page,
+    parse_money,
     render_form,
     safe_next,
     validate_form,
@@ -224,28 +225,12 @@ def _split_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def _parse_rate(amount: str, currency: str) -> tuple[dict | None, list[str]]:
-    """({amount in minor units, currency} or None for no rate, problems)."""
-    amount = amount.strip().replace(",", ".")
-    if not amount:
-        return None, []
-    try:
-        value = decimal.Decimal(amount)
-    except decimal.InvalidOperation:
-        return None, ["Enter an amount such as 25 or 25.50."]
-    if not value.is_finite() or value < 0:
-        return None, ["Enter an amount of zero or more, such as 25 or 25.50."]
-    if value.as_tuple().exponent < -2:
-        return None, ["Use at most two decimals."]
-    return {"amount": int(value * 100), "currency": currency.strip().upper()}, []
-
-
 def _profile_changes(form: dict, role: str | None) -> dict:
     """The form as the API's PATCH /me body, validated by the same serializer. Raises ValidationError."""
     data: dict = {name: form[name] for name in ("display_name", "bio", "phone", "timezone", "locale")}
     problems: dict = {}
     if role == TEACHER:
-        rate, rate_problems = _parse_rate(form["hourly_rate"], form["currency"])
+        rate, rate_problems = parse_money(form["hourly_rate"], form["currency"])
         data["teacher"] = {"subjects": _split_list(form["subjects"])}
         if rate_problems:
             problems["hourly_rate"] = rate_problems

@@ -35,6 +35,7 @@ from middlewares.pages import (
     flash,
     form_errors,
     page,
+    parse_money,
     render_form,
     validate_form,
 )
@@ -388,26 +389,12 @@ def _course_form(course: dict | None = None) -> dict:
     }
 
 
-def _parse_price(amount: str, currency: str) -> tuple[dict | None, list[str]]:
-    """({amount in minor units, currency} or None for a free course, problems)."""
-    amount = amount.strip().replace(",", ".")
-    if not amount or amount in ("0", "0.0", "0.00"):
-        return None, []
-    try:
-        value = decimal.Decimal(amount)
-    except decimal.InvalidOperation:
-        return None, ["Enter an amount such as 25 or 25.50, or leave it empty for a free course."]
-    if not value.is_finite() or value < 0:
-        return None, ["Enter an amount above zero, or leave it empty for a free course."]
-    if value.as_tuple().exponent < -2:
-        return None, ["Use at most two decimals."]
-    return {"amount": int(value * 100), "currency": currency.strip().upper()}, []
-
-
 def _course_data(form: dict, serializer, **kwargs) -> dict:
     """The form as the API's course body, validated by the same serializer. Raises ValidationError."""
     problems: dict = {}
-    price, price_problems = _parse_price(form["price"], form["currency"])
+    price, price_problems = parse_money(
+        form["price"], form["currency"], if_empty=", or leave it empty for a free course", zero_is_empty=True
+    )
     if price_problems:
         problems["price"] = price_problems
     data = {

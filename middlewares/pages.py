@@ -6,6 +6,7 @@ never differs between a page and the endpoint behind it. A page that forgets its
 
 from __future__ import annotations
 
+import decimal
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -280,3 +281,22 @@ def _read_flash(request) -> str:
     except signing.BadSignature:
         return ""
     return message if isinstance(message, str) else ""
+
+
+def parse_money(amount: str, currency: str, *, if_empty: str = "", zero_is_empty: bool = False):
+    """({amount in minor units, currency} or None when left empty, problems) from a form's text.
+
+    `if_empty` finishes the error messages (", or leave it empty for a free course").
+    """
+    amount = amount.strip().replace(",", ".")
+    if not amount or (zero_is_empty and amount in ("0", "0.0", "0.00")):
+        return None, []
+    try:
+        value = decimal.Decimal(amount)
+    except decimal.InvalidOperation:
+        return None, [f"Enter an amount such as 25 or 25.50{if_empty}."]
+    if not value.is_finite() or value < 0:
+        return None, [f"Enter an amount of zero or more, such as 25 or 25.50{if_empty}."]
+    if value.as_tuple().exponent < -2:
+        return None, ["Use at most two decimals."]
+    return {"amount": int(value * 100), "currency": currency.strip().upper()}, []
