@@ -1,7 +1,7 @@
 """Accounts web pages: home, sign-up, login/logout, my profile (edit, photo, family), people search.
 
 Thin like the API views: validate with the API's own input serializers, call the same services,
-render. Failures come back as messages next to the fields (middlewares.pages.form_errors).
+render. Failures come back as messages next to the fields (cplatform.pages.form_errors).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from authentication import serializers as s
 from authentication import services
 from authentication.api import client_ip
-from cplatform import errors, uploads
+from cplatform import errors
 from cplatform.actor import ADMIN, PARENT, SELF_REGISTER_ROLES, STUDENT, TEACHER
-from middlewares.pages import (
+from cplatform.pages import (
     FIX_FIELDS,
     LOGIN_URL,
     FormErrors,
@@ -33,6 +33,7 @@ from middlewares.pages import (
     safe_next,
     validate_form,
 )
+from cplatform.uploads import limits
 from middlewares.roles import PARENTS, PUBLIC, SIGNED_IN, STUDENTS, TEACHERS_AND_ADMINS
 
 PROFILE_URL = "/profile/"
@@ -326,20 +327,20 @@ def profile(request):
 @require_POST
 def profile_photo(request):
     max_bytes = settings.PROFILE_PHOTO_MAX_BYTES
-    limit = uploads.install_upload_limit(request, max_bytes=max_bytes)
+    limit = limits.install_upload_limit(request, max_bytes=max_bytes)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     try:
-        if declared > max_bytes + uploads.FORM_OVERHEAD:
-            raise uploads.too_large(max_bytes, "photo")
+        if declared > max_bytes + limits.FORM_OVERHEAD:
+            raise limits.too_large(max_bytes, "photo")
         reason = csrf_failure(request)
         if reason:
             return _csrf_refused(request)
         upload = request.FILES.get("photo")
         if limit.exceeded:
-            raise uploads.too_large(max_bytes, "photo")
+            raise limits.too_large(max_bytes, "photo")
         if upload is None:
             raise errors.ValidationError(
                 "Choose a photo to upload.", fields={"photo": ["Choose a JPEG, PNG or WebP image."]}

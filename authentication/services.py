@@ -10,12 +10,12 @@ import logging
 import secrets
 
 from django.conf import settings
-from google.api_core import exceptions as google_exceptions
 
 from authentication import identity, signals
 from cplatform import errors, images, rate_limit, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import enrollments as enrollment_store
+from firestore_operations import errors as data_errors
 from firestore_operations import parent_links as link_store
 from firestore_operations import storage
 from firestore_operations import users as user_store
@@ -492,7 +492,7 @@ def admin_update_user(*, actor: Actor, uid: str, role: str | None = None, disabl
     if updates:
         try:
             user_store.update_profile(uid, updates)
-        except google_exceptions.NotFound as exc:
+        except data_errors.Missing as exc:
             raise errors.NotFound("No such user.") from exc
         # The old role lives on in the user's ID tokens until they refresh: end them now.
         identity.revoke_sessions(uid)

@@ -11,9 +11,9 @@ from rest_framework.response import Response
 
 from courses import material_serializers as s
 from courses import material_services as services
-from cplatform import uploads
 from cplatform.api import ApiView, page_body
 from cplatform.exception_handler import error_response
+from cplatform.uploads import limits, names, serving
 from middlewares.roles import SIGNED_IN
 
 TAGS = ["materials"]
@@ -27,7 +27,7 @@ class MaterialsView(ApiView):
         # Before authentication: a cookie-authenticated POST's CSRF check already parses the body,
         # and the size cap must be in place when that happens.
         if request.method == "POST":
-            self.upload_limit = uploads.install_upload_limit(request, max_bytes=settings.MATERIAL_MAX_BYTES)
+            self.upload_limit = limits.install_upload_limit(request, max_bytes=settings.MATERIAL_MAX_BYTES)
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
@@ -53,7 +53,7 @@ class MaterialsView(ApiView):
         tags=TAGS,
     )
     def post(self, request, course_id: str):
-        form = uploads.read_upload_form(request, self.upload_limit, field="file")
+        form = limits.read_upload_form(request, self.upload_limit, field="file")
         data = self.validate(s.MaterialUploadIn, form)
         material = services.upload_material(
             actor=request.user,
@@ -101,8 +101,8 @@ class MaterialDownloadView(ApiView):
         if_range = request.headers.get("If-Range")
         if if_range is None or if_range == download.etag:
             try:
-                byte_range = uploads.parse_range(request.headers.get("Range"), download.size)
-            except uploads.RangeNotSatisfiable as exc:
+                byte_range = serving.parse_range(request.headers.get("Range"), download.size)
+            except serving.RangeNotSatisfiable as exc:
                 response = error_response(exc)
                 response["Content-Range"] = f"bytes */{download.size}"
                 return response
@@ -110,7 +110,7 @@ class MaterialDownloadView(ApiView):
         # HEAD answers the same headers without reading the file from Storage.
         chunks = iter(()) if request.method == "HEAD" else services.material_bytes(download, first=first, last=last)
         response = StreamingHttpResponse(
-            uploads.streaming_body(request, chunks),
+            serving.streaming_body(request, chunks),
             status=status.HTTP_206_PARTIAL_CONTENT if byte_range else status.HTTP_200_OK,
             content_type=download.content_type,
         )
@@ -118,7 +118,7 @@ class MaterialDownloadView(ApiView):
         if byte_range:
             response["Content-Range"] = f"bytes {first}-{last}/{download.size}"
         response["Accept-Ranges"] = "bytes"
-        response["Content-Disposition"] = uploads.content_disposition(download.file_name)
+        response["Content-Disposition"] = names.content_disposition(download.file_name)
         response["ETag"] = download.etag
         response["Cache-Control"] = "private, no-store"
         return response

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 
 from courses.access import access_course, access_course_content
-from cplatform import errors, uploads
+from cplatform import errors
 from cplatform.actor import Actor
+from cplatform.uploads import limits, names, sniffing
 from firestore_operations import materials as material_store
 from firestore_operations import storage
 from firestore_operations.pagination import InvalidCursor, Page
@@ -66,8 +67,8 @@ def upload_material(*, actor: Actor, course_id: str, title: str, description: st
     so no document ever points at a file that was never stored.
     """
     access_course(actor, course_id, for_write=True)
-    uploads.check_upload_size(upload, max_bytes=settings.MATERIAL_MAX_BYTES, field="file")
-    file_type = uploads.detect_file_type(upload, size=upload.size, field="file")
+    limits.check_upload_size(upload, max_bytes=settings.MATERIAL_MAX_BYTES, field="file")
+    file_type = sniffing.detect_file_type(upload, size=upload.size, field="file")
     material_id = material_store.new_material_id(course_id)
     path = storage_path(course_id, material_id)
     upload.seek(0)
@@ -80,7 +81,7 @@ def upload_material(*, actor: Actor, course_id: str, title: str, description: st
                 "course_id": course_id,
                 "title": title,
                 "description": description,
-                "file_name": uploads.safe_file_name(upload.name, file_type),
+                "file_name": names.safe_file_name(upload.name, file_type),
                 "content_type": file_type.content_type,
                 "size": stored.size,
                 "sha256": stored.sha256,
@@ -131,7 +132,7 @@ def get_material_download(*, actor: Actor, course_id: str, material_id: str) -> 
             download.storage_path,
             seconds=settings.MATERIAL_SIGNED_URL_SECONDS,
             content_type=download.content_type,
-            disposition=uploads.content_disposition(download.file_name),
+            disposition=names.content_disposition(download.file_name),
         )
         download = replace(download, redirect_url=url)
     return download

@@ -1,7 +1,7 @@
 """Courses web pages: catalog, course page, course editor, lesson scheduler, materials, schedule, history.
 
 Thin like the API views: validate with the API's own input serializers, call the same services,
-render. Failures come back as messages next to the fields (middlewares.pages.form_errors). Times
+render. Failures come back as messages next to the fields (cplatform.pages.form_errors). Times
 are shown and typed in the viewer's profile time zone.
 """
 
@@ -24,10 +24,9 @@ from courses import material_services, schedule_services, services
 from courses import schedule_serializers as ls
 from courses import serializers as s
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_owner
-from cplatform import errors, uploads
+from cplatform import errors
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER
-from firestore_operations.pagination import MAX_LIMIT
-from middlewares.pages import (
+from cplatform.pages import (
     FIX_FIELDS,
     FormErrors,
     csrf_failure,
@@ -39,6 +38,8 @@ from middlewares.pages import (
     render_form,
     validate_form,
 )
+from cplatform.uploads import limits
+from firestore_operations.pagination import MAX_LIMIT
 from middlewares.roles import SIGNED_IN, STUDENTS, TEACHERS, TEACHERS_AND_ADMINS
 
 SCHEDULE_ROLES = frozenset({TEACHER, STUDENT, PARENT})
@@ -334,20 +335,20 @@ def post_feedback(request, course_id: str):
 @page(roles=TEACHERS_AND_ADMINS)
 @require_POST
 def upload_material(request, course_id: str):
-    limit = uploads.install_upload_limit(request, max_bytes=settings.MATERIAL_MAX_BYTES)
+    limit = limits.install_upload_limit(request, max_bytes=settings.MATERIAL_MAX_BYTES)
     form = {"title": "", "description": ""}
     try:
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        if declared > settings.MATERIAL_MAX_BYTES + uploads.FORM_OVERHEAD:
-            raise uploads.too_large(settings.MATERIAL_MAX_BYTES, "file")
+        if declared > settings.MATERIAL_MAX_BYTES + limits.FORM_OVERHEAD:
+            raise limits.too_large(settings.MATERIAL_MAX_BYTES, "file")
         if csrf_failure(request):
             message = "This form has expired or came from another site. Reload the page and try again."
             return error_page(request, errors.PermissionDenied(message, code="csrf_failed"))
         if limit.exceeded:
-            raise uploads.too_large(settings.MATERIAL_MAX_BYTES, "file")
+            raise limits.too_large(settings.MATERIAL_MAX_BYTES, "file")
         form = {"title": request.POST.get("title", ""), "description": request.POST.get("description", "")}
         data = validate_form(ms.MaterialUploadIn, {**form, "file": request.FILES.get("file")})
         material = material_services.upload_material(

@@ -14,8 +14,6 @@ import json
 import logging
 from dataclasses import dataclass
 
-from google.api_core import exceptions as google_exceptions
-
 from courses import signals
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_owner, linked_children
 from courses.payments import has_paid_for_course
@@ -23,6 +21,7 @@ from cplatform import errors, images, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import courses as course_store
 from firestore_operations import enrollments as enrollment_store
+from firestore_operations import errors as data_errors
 from firestore_operations import feedback as feedback_store
 from firestore_operations import storage
 from firestore_operations import users as user_store
@@ -275,7 +274,7 @@ def set_course_cover(*, actor: Actor, course_id: str, upload) -> dict:
             course_id,
             {"cover_path": path, "cover_type": content_type, "cover_version": int(course.get("cover_version", 0)) + 1},
         )
-    except google_exceptions.NotFound as exc:
+    except data_errors.Missing as exc:
         storage.delete_blob(path)
         raise errors.NotFound("No such course.") from exc
     return get_course_or_404(course_id)

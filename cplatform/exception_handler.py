@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from django.http import Http404
-from google.api_core import exceptions as google_exceptions
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
 from cplatform import errors
+from firestore_operations import errors as data_errors
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +37,19 @@ def to_domain_error(exc: Exception) -> errors.DomainError | None:
         return errors.ValidationError(f"Malformed request body: {exc.detail}", code="parse_error")
     if isinstance(exc, drf_exceptions.Throttled):
         return errors.RateLimited(str(exc.detail), retry_after=int(exc.wait or 1))
-    if isinstance(exc, google_exceptions.Aborted):
+    return _data_error(data_errors.translate(exc))
+
+
+def _data_error(exc: data_errors.DataError | None) -> errors.DomainError | None:
+    """What a data failure no service turned into a domain error means for the client."""
+    if isinstance(exc, data_errors.Contention | data_errors.PreconditionFailed):
         return errors.Conflict("Too many simultaneous changes to the same record; please retry.", code="contention")
-    if isinstance(exc, google_exceptions.DeadlineExceeded | google_exceptions.ServiceUnavailable):
+    if isinstance(exc, data_errors.Unavailable):
         return errors.ServiceUnavailable("A backing service is not answering; please retry shortly.")
+    if isinstance(exc, data_errors.Missing):
+        return errors.NotFound("Not found.")
+    if isinstance(exc, data_errors.AlreadyExists):
+        return errors.Conflict("This record exists already.")
     return None
 
 

@@ -15,6 +15,7 @@ from google.cloud import firestore
 
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.errors import Contention
 
 # Twenty students racing for the last seats of one course each need a turn: one commit wins per
 # round, the others re-read and try again after a jittered pause (at most ~7 s in all).
@@ -91,8 +92,8 @@ class AtomicUnit:
 def run_atomically(body: Callable[[AtomicUnit], T], *, attempts: int = MAX_ATTEMPTS) -> T:
     """Run body(unit) and commit its writes; on a concurrent change run it again after a jittered pause.
 
-    body may raise (a refusal): nothing is written. After `attempts` collisions google Aborted is
-    raised, which the exception handler answers with 409 contention.
+    body may raise (a refusal): nothing is written. After `attempts` collisions it raises
+    Contention, which the exception handler answers with 409 contention.
     """
     delay = 0.01
     for _ in range(attempts):
@@ -105,4 +106,4 @@ def run_atomically(body: Callable[[AtomicUnit], T], *, attempts: int = MAX_ATTEM
             delay = min(delay * 2, 0.25)
             continue
         return result
-    raise google_exceptions.Aborted(f"Gave up after {attempts} simultaneous changes to the same documents.")
+    raise Contention(f"Gave up after {attempts} simultaneous changes to the same documents.")

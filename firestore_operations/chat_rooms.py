@@ -18,6 +18,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.errors import Contention
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
 
 T = TypeVar("T")
@@ -45,14 +46,14 @@ def commit_if_unchanged(attempt: Callable[[], T], *, attempts: int = 12) -> T:
     Optimistic and lock-free on purpose: Firestore transactions lock what they read, and two
     concurrent sends to one room then wait on each other (on the emulator: "Transaction lock
     timeout" after seconds). Here the loser of a race re-reads after a short random pause.
-    Raises google Aborted after `attempts` tries (the API answers 409 "contention").
+    Raises Contention after `attempts` tries (the API answers 409 "contention").
     """
     for attempt_number in range(attempts):
         try:
             return attempt()
         except google_exceptions.FailedPrecondition:
             time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt_number)))  # noqa: S311 - jitter
-    raise google_exceptions.Aborted("Too many simultaneous changes to one chat document.")
+    raise Contention("Too many simultaneous changes to one chat document.")
 
 
 def unchanged_since(snapshot):

@@ -18,6 +18,7 @@ from firestore_operations.atomic import AtomicUnit, run_atomically
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
 from firestore_operations.enrollments import COLLECTION as ENROLLMENTS
+from firestore_operations.errors import Missing
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
 
 COLLECTION = "courses"
@@ -77,8 +78,11 @@ def create_courses_in_batches(docs: dict[str, dict]) -> int:
 
 
 def set_course_fields(course_id: str, changes: dict) -> None:
-    """Update fields no transaction guards (cover, copies). Raises google NotFound for a missing course."""
-    _ref(course_id).update({**changes, "updated_at": firestore.SERVER_TIMESTAMP})
+    """Update fields no transaction guards (cover, copies). Raises Missing for a missing course."""
+    try:
+        _ref(course_id).update({**changes, "updated_at": firestore.SERVER_TIMESTAMP})
+    except google_exceptions.NotFound as exc:
+        raise Missing(f"no course {course_id}") from exc
 
 
 def update_courses_in_batches(changes_by_id: dict[str, dict]) -> None:

@@ -23,6 +23,7 @@ from google.cloud import firestore
 from firestore_operations.client import db
 from firestore_operations.courses import COLLECTION as COURSES
 from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.errors import Contention
 from firestore_operations.pagination import (
     ASCENDING,
     DESCENDING,
@@ -59,7 +60,7 @@ def run_transaction(fn: Callable, *, attempts: int = TRANSACTION_ATTEMPTS):
     The library alone retries only aborted commits, at once and in lockstep: simultaneous writers
     for one teacher then keep colliding (the emulator times their locks out together), and an
     aborted read is not retried at all. Random pauses let one writer through and the others' next
-    attempt sees its lesson. The final Aborted reaches the exception handler as 409 "contention".
+    attempt sees its lesson. The final Contention reaches the exception handler as 409 "contention".
     """
     for attempt in range(attempts):
         try:
@@ -69,7 +70,7 @@ def run_transaction(fn: Callable, *, attempts: int = TRANSACTION_ATTEMPTS):
             if aborted is None:
                 raise
             if attempt == attempts - 1:
-                raise aborted from exc
+                raise Contention(str(aborted)) from exc
             pause = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
             time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not security
     raise AssertionError("unreachable")

@@ -13,6 +13,7 @@ from google.api_core import exceptions as google_exceptions
 from google.cloud.storage.exceptions import DataCorruption
 
 from firestore_operations.client import bucket
+from firestore_operations.errors import Unavailable
 
 CHUNK = 8 * 1024 * 1024
 
@@ -77,14 +78,14 @@ def upload_stream_hashed(path: str, stream: BinaryIO, content_type: str, size: i
     """upload_stream that also returns the sha256 of the bytes sent, computed as they are read.
 
     Files up to 8 MB go in one request (read whole), larger ones in 8 MB resumable chunks.
-    Storage failures become google ServiceUnavailable (a 503 for the client).
+    Storage failures become Unavailable (a 503 for the client).
     """
     reader = _HashingReader(stream)
     blob = bucket().blob(path, chunk_size=CHUNK)
     try:
         blob.upload_from_file(reader, content_type=content_type, size=size, rewind=False)
     except (google_exceptions.GoogleAPICallError, requests.RequestException, DataCorruption) as exc:
-        raise google_exceptions.ServiceUnavailable(f"Cloud Storage did not take the upload: {exc}") from exc
+        raise Unavailable(f"Cloud Storage did not take the upload: {exc}") from exc
     return BlobInfo(path=path, size=size, content_type=content_type, sha256=reader.hexdigest())
 
 

@@ -7,6 +7,7 @@ from google.cloud import firestore
 
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.errors import Missing
 from firestore_operations.pagination import ASCENDING, Page, fetch_page
 
 COLLECTION = "users"
@@ -45,8 +46,11 @@ def get_profiles(uids: list[str]) -> dict[str, dict]:
 
 
 def update_profile(uid: str, changes: dict) -> None:
-    """Apply field changes (dotted paths allowed). Raises google NotFound when there is no profile."""
-    _ref(uid).update({**changes, "updated_at": firestore.SERVER_TIMESTAMP})
+    """Apply field changes (dotted paths allowed). Raises Missing when there is no profile."""
+    try:
+        _ref(uid).update({**changes, "updated_at": firestore.SERVER_TIMESTAMP})
+    except google_exceptions.NotFound as exc:
+        raise Missing(f"no profile {uid}") from exc
 
 
 def delete_profile(uid: str) -> None:

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cplatform import errors
 from cplatform.actor import PARENT, STUDENT
+from cplatform.pages import FormErrors, flash, form_errors, page, render_form, safe_next, validate_form
 from messaging import notification_serializers as ns
 from messaging import notification_services, services
 from messaging import serializers as shapes
-from middlewares.pages import FormErrors, flash, form_errors, page, render_form, safe_next, validate_form
 from middlewares.roles import SIGNED_IN
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ import zipfile
 import pytest
 from PIL import Image
 
-from cplatform import errors, uploads
+from cplatform import errors
+from cplatform.uploads import limits, names, serving, sniffing
 
 # --- sample builders -----------------------------------------------------------------------------
 
@@ -148,7 +149,7 @@ REJECTED = [
 
 
 def detect(data: bytes) -> str:
-    return uploads.detect_file_type(io.BytesIO(data), size=len(data)).content_type
+    return sniffing.detect_file_type(io.BytesIO(data), size=len(data)).content_type
 
 
 # --- detection -----------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ def test_an_empty_file_is_refused():
 
 def test_detection_leaves_the_stream_at_the_start():
     stream = io.BytesIO(ooxml("word/document.xml"))
-    uploads.detect_file_type(stream, size=len(stream.getvalue()))
+    sniffing.detect_file_type(stream, size=len(stream.getvalue()))
     assert stream.tell() == 0
 
 
@@ -182,7 +183,7 @@ def test_ooxml_is_recognised_whatever_the_order_of_its_entries():
     data = zipped({"docProps/app.xml": b"<a/>", "customXml/item1.xml": b"<c/>", "[Content_Types].xml": b"<T/>"} | {
         f"media/image{n}.png": b"x" for n in range(8)
     } | {"xl/workbook.xml": b"<w/>"})  # fmt: skip
-    assert detect(data) == uploads.XLSX.content_type
+    assert detect(data) == sniffing.XLSX.content_type
 
 
 def test_a_zip_with_a_content_types_file_but_no_office_part_is_a_plain_zip():
@@ -195,9 +196,9 @@ def test_an_ole_directory_spread_over_several_sectors_is_followed():
 
 
 def test_text_cut_inside_a_multibyte_character_at_the_sniffed_boundary_is_still_text():
-    data = b"a" * (uploads.HEAD_BYTES - 1) + "é and more".encode()
-    assert data[uploads.HEAD_BYTES - 1 : uploads.HEAD_BYTES + 1] == "é".encode()
-    assert detect(data) == uploads.TEXT_TYPE
+    data = b"a" * (sniffing.HEAD_BYTES - 1) + "é and more".encode()
+    assert data[sniffing.HEAD_BYTES - 1 : sniffing.HEAD_BYTES + 1] == "é".encode()
+    assert detect(data) == sniffing.TEXT_TYPE
 
 
 def test_text_with_a_nul_byte_is_not_text():
@@ -218,41 +219,41 @@ def test_a_large_stored_zip_is_recognised_from_its_directory():
 @pytest.mark.parametrize(
     ("original", "file_type", "expected"),
     [
-        ("Week 1 notes.pdf", uploads.PDF, "Week 1 notes.pdf"),
-        ("REPORT.PDF", uploads.PDF, "REPORT.pdf"),
-        ("../../etc/passwd.pdf", uploads.PDF, "passwd.pdf"),
-        ("C:\\Users\\ada\\slides.pptx", uploads.PPTX, "slides.pptx"),
-        ("photo.jpeg", uploads.JPEG, "photo.jpeg"),
-        ("slides.pdf", uploads.PNG, "slides.pdf.png"),
-        ("invoice\u202egpj.exe", uploads.PDF, "invoicegpj.exe.pdf"),
-        ("tab\tand\nnewline.txt", uploads.TEXT, "tabandnewline.txt"),
-        ('what?<is>"this".zip', uploads.ZIP, "what__is__this_.zip"),
-        ("README", uploads.TEXT, "README.txt"),
-        ("solution.py", uploads.TEXT, "solution.py"),
-        ("run-me.bat", uploads.TEXT, "run-me.bat.txt"),
-        ("page.html", uploads.TEXT, "page.html.txt"),
-        ("...hidden", uploads.TEXT, "hidden.txt"),
-        ("", uploads.PDF, "material.pdf"),
-        (None, uploads.ZIP, "material.zip"),
-        ("Übung «1».pdf", uploads.PDF, "Übung «1».pdf"),
+        ("Week 1 notes.pdf", sniffing.PDF, "Week 1 notes.pdf"),
+        ("REPORT.PDF", sniffing.PDF, "REPORT.pdf"),
+        ("../../etc/passwd.pdf", sniffing.PDF, "passwd.pdf"),
+        ("C:\\Users\\ada\\slides.pptx", sniffing.PPTX, "slides.pptx"),
+        ("photo.jpeg", sniffing.JPEG, "photo.jpeg"),
+        ("slides.pdf", sniffing.PNG, "slides.pdf.png"),
+        ("invoice\u202egpj.exe", sniffing.PDF, "invoicegpj.exe.pdf"),
+        ("tab\tand\nnewline.txt", sniffing.TEXT, "tabandnewline.txt"),
+        ('what?<is>"this".zip', sniffing.ZIP, "what__is__this_.zip"),
+        ("README", sniffing.TEXT, "README.txt"),
+        ("solution.py", sniffing.TEXT, "solution.py"),
+        ("run-me.bat", sniffing.TEXT, "run-me.bat.txt"),
+        ("page.html", sniffing.TEXT, "page.html.txt"),
+        ("...hidden", sniffing.TEXT, "hidden.txt"),
+        ("", sniffing.PDF, "material.pdf"),
+        (None, sniffing.ZIP, "material.zip"),
+        ("Übung «1».pdf", sniffing.PDF, "Übung «1».pdf"),
     ],
 )
 def test_file_names_are_cleaned_and_fit_their_content(original, file_type, expected):
-    assert uploads.safe_file_name(original, file_type) == expected
+    assert names.safe_file_name(original, file_type) == expected
 
 
 def test_long_file_names_are_cut_but_keep_their_extension():
-    name = uploads.safe_file_name("x" * 500 + ".docx", uploads.DOCX)
-    assert len(name) == uploads.MAX_FILE_NAME and name.endswith(".docx")
+    name = names.safe_file_name("x" * 500 + ".docx", sniffing.DOCX)
+    assert len(name) == names.MAX_FILE_NAME and name.endswith(".docx")
 
 
 def test_content_disposition_carries_an_ascii_fallback_and_the_exact_utf8_name():
-    header = uploads.content_disposition("Übung «1».pdf")
+    header = names.content_disposition("Übung «1».pdf")
     assert header == "attachment; filename=\"Ubung 1.pdf\"; filename*=UTF-8''%C3%9Cbung%20%C2%AB1%C2%BB.pdf"
 
 
 def test_content_disposition_cannot_be_broken_out_of():
-    header = uploads.content_disposition('a";\r\nSet-Cookie: x=1.txt')
+    header = names.content_disposition('a";\r\nSet-Cookie: x=1.txt')
     assert "\r" not in header and "\n" not in header
     assert header.startswith("attachment; filename=\"a____Set-Cookie_ x_1.txt\"; filename*=UTF-8''a%22%3B%0D%0A")
     assert header.count('"') == 2
@@ -280,13 +281,13 @@ def test_content_disposition_cannot_be_broken_out_of():
     ],
 )
 def test_a_single_byte_range_is_understood(header, expected):
-    assert uploads.parse_range(header, 100) == expected
+    assert serving.parse_range(header, 100) == expected
 
 
 @pytest.mark.parametrize("header", ["bytes=100-", "bytes=100-200", "bytes=-0"])
 def test_ranges_outside_the_file_are_not_satisfiable(header):
-    with pytest.raises(uploads.RangeNotSatisfiable) as caught:
-        uploads.parse_range(header, 100)
+    with pytest.raises(serving.RangeNotSatisfiable) as caught:
+        serving.parse_range(header, 100)
     assert caught.value.status == 416
 
 
@@ -305,24 +306,24 @@ def _multipart_request(content: bytes):
 
 def test_the_upload_limit_stops_the_parser_at_the_first_chunk_past_the_limit():
     request = _multipart_request(b"x" * 5000)
-    limit = uploads.install_upload_limit(request, max_bytes=4999)
+    limit = limits.install_upload_limit(request, max_bytes=4999)
     with pytest.raises(errors.PayloadTooLarge):
-        uploads.read_upload_form(request, limit, field="file")
+        limits.read_upload_form(request, limit, field="file")
     assert limit.exceeded
     assert "file" not in request.FILES
 
 
 def test_the_upload_limit_lets_a_file_at_the_limit_through():
     request = _multipart_request(b"x" * 5000)
-    limit = uploads.install_upload_limit(request, max_bytes=5000)
-    data = uploads.read_upload_form(request, limit, field="file")
+    limit = limits.install_upload_limit(request, max_bytes=5000)
+    data = limits.read_upload_form(request, limit, field="file")
     assert data["file"].size == 5000 and not limit.exceeded
 
 
 def test_a_declared_length_over_the_limit_is_refused_without_parsing():
     request = _multipart_request(b"x" * 200_000)
-    limit = uploads.install_upload_limit(request, max_bytes=1000)
+    limit = limits.install_upload_limit(request, max_bytes=1000)
     with pytest.raises(errors.PayloadTooLarge, match="1000 bytes"):
-        uploads.read_upload_form(request, limit, field="file")
+        limits.read_upload_form(request, limit, field="file")
     assert not limit.exceeded  # the parser never ran
     assert not hasattr(request._request, "_files")

@@ -1,31 +1,17 @@
-"""Files users upload and download: type by content, size limits while parsing, safe names, byte ranges.
-
-Reusable by any app that stores files in Cloud Storage. Nothing here trusts the client: the type is
-read from the bytes (never from the name or the request's Content-Type), the name is cleaned before
-it is stored or sent back in a header, and the size is checked before and while the body is parsed.
-"""
+"""What a file is, judged by its bytes (never by its name or the request's Content-Type)."""
 
 from __future__ import annotations
 
 import codecs
-import re
 import struct
-import unicodedata
 import zipfile
 import zlib
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
-from urllib.parse import quote
 
-from asgiref.sync import sync_to_async
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.core.handlers.asgi import ASGIRequest
 from filetype.types import audio, image, video
 
 from cplatform import errors
-
-# --- content types ---------------------------------------------------------------------------------
 
 HEAD_BYTES = 64 * 1024  # what the text check reads; magic numbers sit in the first few bytes
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -286,173 +272,3 @@ def _iso_media(head: bytes, field: str) -> FileType:
         return MP4
     label = major.decode("ascii", errors="replace").strip()
     raise _unsupported(f"This MP4-family file ({label}) is not accepted; upload MP4 video or M4A audio.", field)
-
-
-# --- names -----------------------------------------------------------------------------------------
-
-MAX_FILE_NAME = 200
-# Text content under these names would run or render when opened from the downloads folder.
-ACTIVE_EXTENSIONS = frozenset({
-    "app", "application", "bat", "cmd", "com", "command", "cpl", "desktop", "exe", "gadget", "hta", "htm", "html",
-    "inf", "jar", "js", "jse", "lnk", "mht", "mhtml", "msc", "msi", "pif", "ps1", "psm1", "reg", "scf", "scr",
-    "sh", "shtml", "svg", "url", "vb", "vbe", "vbs", "ws", "wsc", "wsf", "wsh", "xht", "xhtml",
-})  # fmt: skip
-
-
-def safe_file_name(original: str | None, file_type: FileType) -> str:
-    """A display name without paths, control or bidi characters, whose extension fits the content."""
-    name = unicodedata.normalize("NFC", original or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    # Category C covers controls and format characters such as U+202E, which makes "gpj.exe" look like "exe.jpg".
-    name = "".join(char for char in name if not unicodedata.category(char).startswith("C"))
-    name = re.sub(r'[<>:"|?*]', "_", name)
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    stem, dot, extension = name.rpartition(".")
-    if not dot or not stem:
-        stem, extension = name, ""
-    stem = stem or "material"
-    extension = extension.lower()
-    if file_type.is_text:
-        if not extension or extension in ACTIVE_EXTENSIONS:
-            stem, extension = (f"{stem}.{extension}" if extension else stem), "txt"
-    elif extension not in file_type.extensions:
-        stem, extension = (f"{stem}.{extension}" if extension else stem), file_type.extensions[0]
-    suffix = f".{extension}"
-    return (stem[: MAX_FILE_NAME - len(suffix)].rstrip(" .") or "material") + suffix
-
-
-def content_disposition(file_name: str) -> str:
-    """`attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266 / RFC 8187)."""
-    fallback = unicodedata.normalize("NFKD", file_name).encode("ascii", "ignore").decode("ascii")
-    fallback = re.sub(r"[^A-Za-z0-9 ._()\-]", "_", fallback).strip() or "download"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
-
-
-# --- size limits -----------------------------------------------------------------------------------
-
-# Room for the form's other fields and the multipart boundaries next to the file itself.
-FORM_OVERHEAD = 64 * 1024
-
-
-class UploadLimit(FileUploadHandler):
-    """First upload handler of a request: stops parsing as soon as a file passes `max_bytes`.
-
-    Django parses multipart bodies in 64 KB chunks and spools files over FILE_UPLOAD_MAX_MEMORY_SIZE
-    to disk; this handler makes it stop at the limit instead of writing the rest to a temp file.
-    StopUpload makes Django close (and so delete) the partial temp files; `exceeded` tells why the
-    file is missing from request.data.
-    """
-
-    def __init__(self, request, max_bytes: int):
-        super().__init__(request)
-        self.max_bytes = max_bytes
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > self.max_bytes:
-            self.exceeded = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
-def install_upload_limit(request, *, max_bytes: int) -> UploadLimit:
-    """Put an UploadLimit in front of the request's handlers; do it before anything reads the body."""
-    django_request = getattr(request, "_request", request)
-    limit = UploadLimit(django_request, max_bytes)
-    django_request.upload_handlers.insert(0, limit)
-    return limit
-
-
-def too_large(max_bytes: int, field: str) -> errors.PayloadTooLarge:
-    size = f"{max_bytes // (1024 * 1024)} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes} bytes"
-    return errors.PayloadTooLarge(f"The file is larger than {size}.", fields={field: ["Too large."]})
-
-
-def read_upload_form(request, limit: UploadLimit, *, field: str):
-    """request.data of a multipart upload, refusing oversize bodies. Raises PayloadTooLarge.
-
-    A declared Content-Length over the limit is refused before a byte is parsed; a body without one
-    (chunked) or one that lies is stopped by the UploadLimit handler while it is parsed.
-    """
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit.max_bytes + FORM_OVERHEAD:
-        raise too_large(limit.max_bytes, field)
-    data = request.data
-    if limit.exceeded:
-        raise too_large(limit.max_bytes, field)
-    return data
-
-
-def check_upload_size(upload, *, max_bytes: int, field: str) -> None:
-    """The last word on size, whoever parsed the body. Raises PayloadTooLarge."""
-    if upload.size > max_bytes:
-        raise too_large(max_bytes, field)
-
-
-# --- serving: byte ranges and streamed bodies -----------------------------------------------------
-
-
-class RangeNotSatisfiable(errors.DomainError):
-    """A Range header that asks for bytes the file does not have (answer 416 with `bytes */size`)."""
-
-    code = "range_not_satisfiable"
-    status = 416
-
-
-_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
-
-
-def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """(first, last) inclusive for one `bytes=` range, None to send the whole file. Raises RangeNotSatisfiable.
-
-    Several ranges, other units and malformed values are ignored (RFC 9110 allows a full answer).
-    """
-    if not header:
-        return None
-    match = _RANGE.match(header)
-    if match is None:
-        return None
-    first, last = match.groups()
-    if not first and not last:
-        return None
-    if not first:
-        suffix = int(last)
-        if suffix == 0 or size == 0:
-            raise RangeNotSatisfiable(f"The range asks for no bytes of a {size}-byte file.")
-        return max(0, size - suffix), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
-    if last and end < start:
-        return None
-    if start >= size:
-        raise RangeNotSatisfiable(f"The range starts at byte {start}; the file has {size} bytes.")
-    return start, min(end, size - 1)
-
-
-def streaming_body(request, chunks: Iterator[bytes]) -> Iterator[bytes] | AsyncIterator[bytes]:
-    """The right iterator kind for StreamingHttpResponse.
-
-    Under ASGI Django consumes a synchronous iterator whole before sending a byte (it warns and
-    builds a list): the file would sit in memory. There each chunk is fetched in a worker thread
-    instead; under WSGI (and the test client) the synchronous iterator streams as it is.
-    """
-    if isinstance(getattr(request, "_request", request), ASGIRequest):
-        return _async_chunks(chunks)
-    return chunks
-
-
-async def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    fetch = sync_to_async(next, thread_sensitive=False)
-    try:
-        while (chunk := await fetch(chunks, None)) is not None:
-            yield chunk
-    finally:
-        close = getattr(chunks, "close", None)
-        if close:
-            await sync_to_async(close, thread_sensitive=False)()
