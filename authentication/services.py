@@ -11,7 +11,7 @@ import secrets
 
 from django.conf import settings
 
-from authentication import identity, signals
+from authentication import events, identity
 from cplatform import errors, images, rate_limit, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import enrollments as enrollment_store
@@ -249,7 +249,7 @@ def update_my_profile(*, actor: Actor, changes: dict) -> dict:
         user_store.update_profile(actor.uid, updates)
     updated = get_profile_or_404(actor.uid)
     if "display_name" in updates and display_name != profile["display_name"]:
-        signals.profile_renamed.send(sender=None, uid=actor.uid, display_name=display_name, role=profile["role"])
+        events.publish(events.profile_renamed, uid=actor.uid, display_name=display_name, role=profile["role"])
     return updated
 
 
@@ -351,7 +351,7 @@ def delete_my_account(*, actor: Actor) -> None:
             link_store.delete_codes_of_student(actor.uid)
         if profile.get("photo_path"):
             storage.delete_blob(profile["photo_path"])
-        signals.account_deleted.send(sender=None, uid=actor.uid, role=profile.get("role"))
+        events.publish(events.account_deleted, uid=actor.uid, role=profile.get("role"))
         user_store.delete_profile(actor.uid)
     identity.delete_account(actor.uid)
 
@@ -497,5 +497,5 @@ def admin_update_user(*, actor: Actor, uid: str, role: str | None = None, disabl
         # The old role lives on in the user's ID tokens until they refresh: end them now.
         identity.revoke_sessions(uid)
         if "role" in updates:
-            signals.role_changed.send(sender=None, uid=uid, old_role=profile["role"], new_role=role)
+            events.publish(events.role_changed, uid=uid, old_role=profile["role"], new_role=role)
     return get_profile_or_404(uid)

@@ -1,15 +1,14 @@
 from django.apps import AppConfig
 
+from authentication import events as account_events
+from courses import services
+
 
 def _follow_profile_rename(sender, *, uid: str, display_name: str, role: str, **kwargs) -> None:
-    from courses import services
-
     services.follow_profile_rename(uid=uid, display_name=display_name, role=role)
 
 
 def _release_deleted_student(sender, *, uid: str, role: str | None = None, **kwargs) -> None:
-    from courses import services
-
     if role == "student":
         services.withdraw_everywhere(student_uid=uid)
 
@@ -22,7 +21,5 @@ class CoursesConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
-        from authentication.signals import account_deleted, profile_renamed
-
-        profile_renamed.connect(_follow_profile_rename, dispatch_uid="courses.follow_profile_rename")
-        account_deleted.connect(_release_deleted_student, dispatch_uid="courses.release_deleted_student")
+        account_events.profile_renamed.connect(_follow_profile_rename, dispatch_uid="courses.follow_profile_rename")
+        account_events.account_deleted.connect(_release_deleted_student, dispatch_uid="courses.release_deleted_student")

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import zoneinfo
 
+from courses import events
 from courses.access import access_course, is_active_student, is_owner, linked_children
 from cplatform import errors
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
@@ -20,7 +21,6 @@ from firestore_operations import lessons as lesson_store
 from firestore_operations import users as user_store
 from firestore_operations.documents import iso
 from firestore_operations.pagination import MAX_LIMIT, InvalidCursor, Page
-from messaging import notify
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +46,6 @@ def now_utc() -> dt.datetime:
 
 def _bad_cursor(exc: InvalidCursor) -> errors.ValidationError:
     return errors.ValidationError("The cursor is not valid for this list.", fields={"cursor": ["Invalid."]})
-
-
-def _when(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%a %d %b %Y %H:%M UTC")
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -179,13 +175,7 @@ def create_lesson(
             raise _overlap_error(clash)
 
     lesson = lesson_store.create_lesson(values, check=check)
-    _notify_students(
-        actor,
-        lesson,
-        kind="lesson.created",
-        title=f"New lesson: {lesson['title']}",
-        body=f"{lesson['course_title']}: {lesson['title']} on {_when(lesson['starts_at'])}.",
-    )
+    events.publish(events.lesson_scheduled, lesson=lesson, actor_uid=actor.uid)
     return lesson, availability_warnings(teacher_uid, lesson)
 
 
@@ -220,14 +210,7 @@ def update_lesson(*, actor: Actor, course_id: str, lesson_id: str, changes: dict
     changed = [field for field in changes if before.get(field) != after.get(field)]
     if changed:
         moved = any(field in changed for field in TIMING_FIELDS)
-        detail = f"now on {_when(after['starts_at'])}" if moved else "has new details"
-        _notify_students(
-            actor,
-            after,
-            kind="lesson.updated",
-            title=f"Lesson changed: {after['title']}",
-            body=f"{after['course_title']}: {after['title']} {detail}.",
-        )
+        events.publish(events.lesson_changed, lesson=after, moved=moved, actor_uid=actor.uid)
     timing_changed = any(field in changed for field in TIMING_FIELDS)
     return after, availability_warnings(after["teacher_uid"], after) if timing_changed else []
 
@@ -251,29 +234,8 @@ def cancel_lesson(*, actor: Actor, course_id: str, lesson_id: str, reason: str =
 
     before, after = lesson_store.cancel_lesson(lesson_id, reason=reason, check=check)
     if before.get("status") != CANCELLED:
-        because = f" Reason: {reason}" if reason else ""
-        _notify_students(
-            actor,
-            after,
-            kind="lesson.cancelled",
-            title=f"Lesson cancelled: {after['title']}",
-            body=f"{after['course_title']}: {after['title']} on {_when(after['starts_at'])} is cancelled.{because}",
-        )
+        events.publish(events.lesson_cancelled, lesson=after, reason=reason, actor_uid=actor.uid)
     return after
-
-
-def _notify_students(actor: Actor, lesson: dict, *, kind: str, title: str, body: str) -> None:
-    """After the write committed: tell the course's active students (one enrolment query)."""
-    recipients = attendance_store.active_student_uids(lesson["course_id"])
-    if recipients:
-        notify.notify(
-            recipient_uids=recipients,
-            kind=kind,
-            title=title,
-            body=body,
-            data={"course_id": lesson["course_id"], "lesson_id": lesson["id"]},
-            actor_uid=actor.uid,
-        )
 
 
 # --- availability -------------------------------------------------------------------------------

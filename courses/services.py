@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from courses import signals
+from courses import events
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_owner, linked_children
 from courses.payments import has_paid_for_course
 from cplatform import errors, images, text
@@ -113,16 +113,6 @@ def derived_fields(course: dict) -> dict:
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _notify(**kwargs) -> None:
-    # The write has committed: a failing notification must not turn the answer into an error.
-    from messaging.notify import notify
-
-    try:
-        notify(**kwargs)
-    except Exception:
-        logger.exception("notification %s failed", kwargs.get("kind"))
-
-
 def _cursor_error(exc: Exception) -> errors.ValidationError:
     return errors.ValidationError("The cursor is not valid for this list.", fields={"cursor": ["Invalid."]})
 
@@ -177,7 +167,7 @@ def create_course(*, actor: Actor, data: dict, course_id: str | None = None) -> 
     if not course_store.create_course(course_id, course):
         raise errors.Conflict("A course with this id already exists.", code="course_exists")
     created = get_course_or_404(course_id)
-    signals.course_created.send(sender=None, course=created)
+    events.publish(events.course_created, course=created)
     return created
 
 
@@ -211,7 +201,7 @@ def update_course(*, actor: Actor, course_id: str, changes: dict) -> dict:
     """Change the course (owner or admin). Raises NotFound, PermissionDenied, Conflict.
 
     A raised capacity (or a re-published course) fills seats from the waitlist in the same
-    commit; archiving ends the students' active membership (enrollment_ended signals).
+    commit; archiving ends the students' active membership (enrollment_ended events).
     """
     course = access_course(actor, course_id, for_write=True)
     changes = dict(changes)
@@ -235,9 +225,7 @@ def update_course(*, actor: Actor, course_id: str, changes: dict) -> dict:
 
 def _end_memberships(course: dict) -> None:
     for student_uid in enrollment_store.active_student_uids(course["id"]):
-        signals.enrollment_ended.send(
-            sender=None, course_id=course["id"], student_uid=student_uid, teacher_uid=course["teacher_uid"]
-        )
+        events.publish(events.enrollment_ended, **_membership(course, {"student_uid": student_uid}), reason="archived")
 
 
 def delete_course(*, actor: Actor, course_id: str) -> dict | None:
@@ -253,7 +241,7 @@ def delete_course(*, actor: Actor, course_id: str) -> dict | None:
     if outcome == course_store.RemoveOutcome.DELETED:
         if course.get("cover_path"):
             storage.delete_blob(course["cover_path"])
-        signals.course_deleted.send(sender=None, course_id=course_id, teacher_uid=course["teacher_uid"])
+        events.publish(events.course_deleted, course_id=course_id, teacher_uid=course["teacher_uid"])
         return None
     after = get_course_or_404(course_id)
     if course.get("status") != ARCHIVED:
@@ -485,27 +473,19 @@ def _with_position(enrollment: dict) -> dict:
     return enrollment
 
 
+def _membership(course: dict, enrollment: dict) -> dict:
+    """The plain data every enrolment event carries."""
+    return {
+        "course_id": course["id"],
+        "teacher_uid": course["teacher_uid"],
+        "course_title": course.get("title", ""),
+        "student_uid": enrollment["student_uid"],
+        "student_name": enrollment.get("student_name", ""),
+    }
+
+
 def _announce_activation(course: dict, enrollment: dict, *, promoted: bool) -> None:
-    signals.enrollment_activated.send(
-        sender=None, course_id=course["id"], student_uid=enrollment["student_uid"], teacher_uid=course["teacher_uid"]
-    )
-    name = enrollment.get("student_name") or "A student"
-    data = {"course_id": course["id"], "student_uid": enrollment["student_uid"]}
-    _notify(
-        recipient_uids=[course["teacher_uid"]],
-        kind="enrollment.created",
-        title=f"New student in {course.get('title', 'your course')}",
-        body=f"{name} {'took a freed seat' if promoted else 'enrolled'}.",
-        data=data,
-    )
-    if promoted:
-        _notify(
-            recipient_uids=[enrollment["student_uid"]],
-            kind="enrollment.promoted",
-            title=f"You have a seat in {course.get('title', 'the course')}",
-            body="A seat was freed and it is yours: you are now enrolled.",
-            data=data,
-        )
+    events.publish(events.enrollment_activated, **_membership(course, enrollment), promoted=promoted)
 
 
 def _announce_promotions(course: dict, promoted: list[dict]) -> None:
@@ -573,19 +553,7 @@ def withdraw_student(*, actor: Actor, course_id: str, student_uid: str | None = 
 
 def _announce_withdrawal(course: dict, enrollment: dict, result: enrollment_store.WithdrawResult) -> None:
     if result.previous == enrollment_store.ACTIVE:
-        signals.enrollment_ended.send(
-            sender=None,
-            course_id=course["id"],
-            student_uid=enrollment["student_uid"],
-            teacher_uid=course["teacher_uid"],
-        )
-        _notify(
-            recipient_uids=[course["teacher_uid"]],
-            kind="enrollment.withdrawn",
-            title=f"A student left {course.get('title', 'your course')}",
-            body=f"{enrollment.get('student_name') or 'A student'} withdrew.",
-            data={"course_id": course["id"], "student_uid": enrollment["student_uid"]},
-        )
+        events.publish(events.enrollment_ended, **_membership(course, enrollment), reason="withdrawn")
     _announce_promotions(course, result.promoted)
 
 
@@ -666,12 +634,10 @@ def post_feedback(*, actor: Actor, course_id: str, rating: int, comment: str) ->
     if result.outcome == "missing_course":
         raise errors.NotFound("No such course.")
     if result.outcome == "created":
-        _notify(
-            recipient_uids=[course["teacher_uid"]],
-            kind="feedback.received",
-            title=f"New feedback on {course.get('title', 'your course')}",
-            body=f"{enrollment.get('student_name') or 'A student'} rated it {rating}/5.",
-            data={"course_id": course_id, "student_uid": actor.uid, "rating": rating},
+        events.publish(
+            events.feedback_created,
+            **_membership(course, {"student_uid": actor.uid, "student_name": enrollment.get("student_name", "")}),
+            rating=rating,
         )
     return feedback_store.get_feedback(course_id, actor.uid), result.outcome == "created"
 

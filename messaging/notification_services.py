@@ -400,7 +400,7 @@ def _send_digest_chunk(chunk: list[tuple[str, list[dict]]], *, period: str, now:
 def delete_notification_data(*, uid: str) -> None:
     """Remove a deleted account's notifications, settings, queued emails and push devices.
 
-    Meant for the authentication.signals.account_deleted receiver; raises nothing of its own.
+    Meant for the authentication.events.account_deleted receiver; raises nothing of its own.
     """
     notification_store.delete_all_of_user(uid)
     settings_store.delete_settings(uid)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from courses import signals as course_signals
+from courses import events as course_signals
 from firestore_operations.client import db
 from messaging import notify, presence
 from tests.conftest import assert_error, call
@@ -246,8 +246,11 @@ class TestCourseRooms:
         assert unread_by_room(api, other_student)["course_phys"] == 1
 
     def test_an_enrolment_in_an_unknown_course_changes_nothing(self, api, owner_teacher, student):
-        course_signals.enrollment_activated.send(
-            sender=None, course_id="ghost", student_uid=student.uid, teacher_uid=owner_teacher.uid
+        course_signals.publish(
+            course_signals.enrollment_activated,
+            course_id="ghost",
+            student_uid=student.uid,
+            teacher_uid=owner_teacher.uid,
         )
         assert rooms_of(api, student)["items"] == []
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from courses import signals
+from courses import events as signals
 from firestore_operations.client import db
 from tests.conftest import assert_error, call
 from tests.emulators import firestore_rest
@@ -216,8 +216,13 @@ class TestUpdate:
         caught_signals.clear()
         response = call(api, "patch", f"/api/v1/courses/{course['id']}", owner_teacher, data={"status": "archived"})
         assert response.status_code == 200 and response.json()["status"] == "archived"
-        ended = {"course_id": course["id"], "student_uid": student.uid, "teacher_uid": owner_teacher.uid}
-        assert caught_signals == [("enrollment_ended", ended)]
+        [(name, ended)] = caught_signals
+        assert name == "enrollment_ended" and ended["reason"] == "archived"
+        assert {key: ended[key] for key in ("course_id", "student_uid", "teacher_uid")} == {
+            "course_id": course["id"],
+            "student_uid": student.uid,
+            "teacher_uid": owner_teacher.uid,
+        }
 
 
 class TestDelete:

@@ -60,7 +60,14 @@ class TestEnrol:
         assert [(n["kind"], n["recipient_uids"]) for n in notifications] == [
             ("enrollment.created", [owner_teacher.uid])
         ]
-        activated = {"course_id": course["id"], "student_uid": student.uid, "teacher_uid": owner_teacher.uid}
+        activated = {
+            "course_id": course["id"],
+            "student_uid": student.uid,
+            "teacher_uid": owner_teacher.uid,
+            "course_title": course["title"],
+            "student_name": "Sam Student",
+            "promoted": False,
+        }
         assert caught_signals == [("enrollment_activated", activated)]
 
     def test_enrolling_again_changes_nothing(self, api, owner_teacher, student, notifications):

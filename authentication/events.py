@@ -1,6 +1,13 @@
-"""Account events other apps react to (courses copy teacher names, messaging keeps room members)."""
+"""Facts the accounts app publishes (plain data): courses copy teacher names, messaging keeps room members.
+
+Published with `publish` after the change is stored (see cplatform/events.py).
+"""
 
 from django.dispatch import Signal
+
+from cplatform.events import publish
+
+__all__ = ["publish"]
 
 # uid, display_name, role: the profile's display name changed (copies elsewhere must follow).
 profile_renamed = Signal()

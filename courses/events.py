@@ -1,0 +1,34 @@
+"""Facts the courses app publishes, as plain data, once the write that made them true has committed.
+
+Subscribers decide what follows: messaging keeps course rooms and tells people (see
+messaging/receivers.py); analytics and payments listen the same way. The courses app never imports
+its subscribers, so apps depend in one direction. `publish` logs a failing receiver instead of
+failing the request: every reaction is repairable, the committed change is not undone.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+from cplatform.events import publish
+
+__all__ = ["publish"]
+
+# course: dict - a course was created.
+course_created = Signal()
+# course_id, teacher_uid - a course without enrolments was deleted.
+course_deleted = Signal()
+# course_id, student_uid, teacher_uid, course_title, student_name, promoted: bool - a student took a
+# seat (promoted: from the waitlist, when another student left).
+enrollment_activated = Signal()
+# course_id, student_uid, teacher_uid, course_title, student_name, reason: "withdrawn" | "archived" -
+# a student stopped being an active member of the course.
+enrollment_ended = Signal()
+# course_id, teacher_uid, course_title, student_uid, student_name, rating - a student's first rating.
+feedback_created = Signal()
+# lesson: dict, actor_uid - a lesson was scheduled.
+lesson_scheduled = Signal()
+# lesson: dict (after the change), moved: bool (its time changed), actor_uid.
+lesson_changed = Signal()
+# lesson: dict, reason: str, actor_uid - a scheduled lesson was cancelled.
+lesson_cancelled = Signal()

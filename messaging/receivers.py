@@ -1,0 +1,160 @@
+"""What messaging does when another app publishes a fact: keep course rooms right and tell people.
+
+The owning apps (accounts, courses) publish plain data and never import messaging; the wording of
+every notification and the choice of whom to tell live here. Receivers run after the change was
+stored and are called through `cplatform.events.publish`, which logs a failure instead of failing
+the request: room membership and notifications are repairable, the committed change is not undone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from authentication import events as account_events
+from courses import events as course_events
+from firestore_operations import attendance as attendance_store
+from messaging import notification_services, notify, services
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%a %d %b %Y %H:%M UTC")
+
+
+# --- course rooms --------------------------------------------------------------------------------
+
+
+def open_course_room(sender, course: dict, **kwargs) -> None:
+    services.ensure_course_room(course=course)
+
+
+def add_room_member(sender, course_id: str, student_uid: str, teacher_uid: str, **kwargs) -> None:
+    services.add_course_member(course_id=course_id, student_uid=student_uid, teacher_uid=teacher_uid)
+
+
+def remove_room_member(sender, course_id: str, student_uid: str, **kwargs) -> None:
+    services.remove_course_member(course_id=course_id, student_uid=student_uid)
+
+
+def rename_member(sender, uid: str, display_name: str, **kwargs) -> None:
+    services.rename_member_everywhere(uid=uid, display_name=display_name)
+
+
+def forget_deleted_account(sender, uid: str, **kwargs) -> None:
+    notification_services.delete_notification_data(uid=uid)
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+
+def tell_teacher_of_new_student(
+    sender, course_id: str, student_uid: str, teacher_uid: str, promoted: bool = False, **kwargs
+) -> None:
+    course_title = kwargs.get("course_title") or ""
+    name = kwargs.get("student_name") or "A student"
+    data = {"course_id": course_id, "student_uid": student_uid}
+    notify.notify(
+        recipient_uids=[teacher_uid],
+        kind="enrollment.created",
+        title=f"New student in {course_title or 'your course'}",
+        body=f"{name} {'took a freed seat' if promoted else 'enrolled'}.",
+        data=data,
+    )
+    if promoted:
+        notify.notify(
+            recipient_uids=[student_uid],
+            kind="enrollment.promoted",
+            title=f"You have a seat in {course_title or 'the course'}",
+            body="A seat was freed and it is yours: you are now enrolled.",
+            data=data,
+        )
+
+
+def tell_teacher_of_withdrawal(
+    sender, course_id: str, student_uid: str, teacher_uid: str, reason: str = "withdrawn", **kwargs
+) -> None:
+    if reason != "withdrawn":
+        return  # an archived course ends every membership at once; its teacher did it
+    notify.notify(
+        recipient_uids=[teacher_uid],
+        kind="enrollment.withdrawn",
+        title=f"A student left {kwargs.get('course_title') or 'your course'}",
+        body=f"{kwargs.get('student_name') or 'A student'} withdrew.",
+        data={"course_id": course_id, "student_uid": student_uid},
+    )
+
+
+def tell_teacher_of_feedback(sender, course_id: str, teacher_uid: str, student_uid: str, rating: int, **kwargs) -> None:
+    notify.notify(
+        recipient_uids=[teacher_uid],
+        kind="feedback.received",
+        title=f"New feedback on {kwargs.get('course_title') or 'your course'}",
+        body=f"{kwargs.get('student_name') or 'A student'} rated it {rating}/5.",
+        data={"course_id": course_id, "student_uid": student_uid, "rating": rating},
+    )
+
+
+def _tell_students(lesson: dict, actor_uid: str, *, kind: str, title: str, body: str) -> None:
+    """The course's active students (one enrolment query)."""
+    recipients = attendance_store.active_student_uids(lesson["course_id"])
+    if recipients:
+        notify.notify(
+            recipient_uids=recipients,
+            kind=kind,
+            title=title,
+            body=body,
+            data={"course_id": lesson["course_id"], "lesson_id": lesson["id"]},
+            actor_uid=actor_uid,
+        )
+
+
+def tell_students_of_new_lesson(sender, lesson: dict, actor_uid: str, **kwargs) -> None:
+    _tell_students(
+        lesson,
+        actor_uid,
+        kind="lesson.created",
+        title=f"New lesson: {lesson['title']}",
+        body=f"{lesson['course_title']}: {lesson['title']} on {_when(lesson['starts_at'])}.",
+    )
+
+
+def tell_students_of_changed_lesson(sender, lesson: dict, moved: bool, actor_uid: str, **kwargs) -> None:
+    detail = f"now on {_when(lesson['starts_at'])}" if moved else "has new details"
+    _tell_students(
+        lesson,
+        actor_uid,
+        kind="lesson.updated",
+        title=f"Lesson changed: {lesson['title']}",
+        body=f"{lesson['course_title']}: {lesson['title']} {detail}.",
+    )
+
+
+def tell_students_of_cancelled_lesson(sender, lesson: dict, reason: str, actor_uid: str, **kwargs) -> None:
+    because = f" Reason: {reason}" if reason else ""
+    _tell_students(
+        lesson,
+        actor_uid,
+        kind="lesson.cancelled",
+        title=f"Lesson cancelled: {lesson['title']}",
+        body=f"{lesson['course_title']}: {lesson['title']} on {_when(lesson['starts_at'])} is cancelled.{because}",
+    )
+
+
+# (signal, receiver) in the order they run: a new member joins the room before being told.
+SUBSCRIPTIONS = (
+    (course_events.course_created, open_course_room),
+    (course_events.enrollment_activated, add_room_member),
+    (course_events.enrollment_activated, tell_teacher_of_new_student),
+    (course_events.enrollment_ended, remove_room_member),
+    (course_events.enrollment_ended, tell_teacher_of_withdrawal),
+    (course_events.feedback_created, tell_teacher_of_feedback),
+    (course_events.lesson_scheduled, tell_students_of_new_lesson),
+    (course_events.lesson_changed, tell_students_of_changed_lesson),
+    (course_events.lesson_cancelled, tell_students_of_cancelled_lesson),
+    (account_events.profile_renamed, rename_member),
+    (account_events.account_deleted, forget_deleted_account),
+)
+
+
+def connect() -> None:
+    for signal, receiver in SUBSCRIPTIONS:
+        signal.connect(receiver, dispatch_uid=f"messaging.{receiver.__name__}")
