@@ -7,8 +7,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from authentication import access, services
 from authentication import serializers as s
-from authentication import services
 from cplatform.api import ApiView, page_body
 from middlewares.roles import ADMINS, PARENTS, PUBLIC, SIGNED_IN, STUDENTS, TEACHERS, TEACHERS_AND_ADMINS
 
@@ -104,7 +104,7 @@ class UserDetailView(ApiView):
 
     @extend_schema(responses=s.ProfileOut, tags=["users"])
     def get(self, request, uid: str):
-        profile, scope = services.access_profile(request.user, uid)
+        profile, scope = access.access_profile(request.user, uid)
         return Response(s.profile_representation(profile, scope))
 
 

@@ -12,21 +12,21 @@ import secrets
 from django.conf import settings
 
 from authentication import events, identity
+from authentication.access import MAX_CHILDREN, access_profile, children_of, get_profile_or_404
 from cplatform import errors, images, rate_limit, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
-from firestore_operations import enrollments as enrollment_store
 from firestore_operations import errors as data_errors
 from firestore_operations import parent_links as link_store
 from firestore_operations import storage
 from firestore_operations import users as user_store
-from firestore_operations.pagination import InvalidCursor, Page
+from firestore_operations.pagination import Page
+from middlewares.roles import ADMINS, PARENTS, STUDENTS, TEACHERS, TEACHERS_AND_ADMINS, check_roles
 
 logger = logging.getLogger(__name__)
 
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed by hand
 LINK_CODE_LENGTH = 8
 LINK_CODE_TTL = dt.timedelta(hours=24)
-MAX_CHILDREN = 10
 ROLE_PARTS = {TEACHER: "teacher", STUDENT: "student", PARENT: "parent"}
 
 
@@ -72,48 +72,6 @@ def photo_url(profile: dict) -> str | None:
 
 
 # --- access ------------------------------------------------------------------------------------
-
-
-def get_profile_or_404(uid: str) -> dict:
-    profile = user_store.get_profile(uid)
-    if profile is None:
-        raise errors.NotFound("No such user.")
-    return profile
-
-
-def children_of(parent: dict) -> list[str]:
-    return list((parent.get("parent") or {}).get("children", []))
-
-
-def is_parent_of(parent_uid: str, child_uid: str) -> bool:
-    """Whether the parent is linked to the child (one lookup)."""
-    child = user_store.get_profile(child_uid)
-    return bool(child) and parent_uid in (child.get("student") or {}).get("parents", [])
-
-
-def profile_scope(actor: Actor, profile: dict) -> str:
-    """How much of a profile the actor may see: 'full', 'related' or 'public'. Raises PermissionDenied."""
-    if actor.uid == profile["id"] or actor.role == ADMIN:
-        return "full"
-    role = profile.get("role")
-    if role == TEACHER:
-        return "public"
-    if role == STUDENT:
-        if actor.role == PARENT and actor.uid in (profile.get("student") or {}).get("parents", []):
-            return "related"
-        if actor.role == TEACHER and enrollment_store.teacher_has_student(actor.uid, profile["id"]):
-            return "related"
-    if role == PARENT and actor.role == STUDENT and actor.uid in children_of(profile):
-        return "related"
-    raise errors.PermissionDenied("You may not see this profile.")
-
-
-def access_profile(actor: Actor, uid: str) -> tuple[dict, str]:
-    """The profile and the actor's scope on it. Raises NotFound, PermissionDenied."""
-    profile = get_profile_or_404(uid)
-    if profile.get("disabled") and actor.role != ADMIN:
-        raise errors.NotFound("No such user.")
-    return profile, profile_scope(actor, profile)
 
 
 # --- registration and sign-in ---------------------------------------------------------------
@@ -282,6 +240,7 @@ def validate_slots(slots: list[dict]) -> list[dict]:
 
 def set_my_availability(*, actor: Actor, slots: list[dict], timezone: str | None = None) -> dict:
     """Replace the teacher's weekly availability. Raises ValidationError."""
+    check_roles(actor, TEACHERS)
     cleaned = validate_slots(slots)
     updates: dict = {"teacher.availability": cleaned}
     if timezone:
@@ -361,6 +320,7 @@ def delete_my_account(*, actor: Actor) -> None:
 
 def create_parent_link_code(*, actor: Actor) -> dict:
     """A one-time code the student gives a parent; valid for 24 hours."""
+    check_roles(actor, STUDENTS)
     expires_at = dt.datetime.now(dt.UTC) + LINK_CODE_TTL
     for _ in range(5):
         code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(LINK_CODE_LENGTH))
@@ -371,6 +331,7 @@ def create_parent_link_code(*, actor: Actor) -> dict:
 
 def redeem_parent_link_code(*, actor: Actor, code: str) -> dict:
     """Link the parent to the code's student. Raises NotFound, Conflict, RateLimited."""
+    check_roles(actor, PARENTS)
     rate_limit.ensure_below(
         "link-code", [actor.uid], limit=10, window=3600, message="Too many wrong codes; try again in an hour."
     )
@@ -449,18 +410,16 @@ def _search(
             return False
         return not (hide_disabled and row.get("disabled"))
 
-    try:
-        return user_store.search_profiles(
-            token=primary, subject=subject_key, role=role, disabled=disabled, limit=limit, cursor=cursor, keep=keep
-        )
-    except InvalidCursor as exc:
-        raise errors.ValidationError("The cursor is not valid for this list.", fields={"cursor": ["Invalid."]}) from exc
+    return user_store.search_profiles(
+        token=primary, subject=subject_key, role=role, disabled=disabled, limit=limit, cursor=cursor, keep=keep
+    )
 
 
 def search_users(
     *, actor: Actor, q: str, role: str | None, subject: str | None, limit: int, cursor: str | None
 ) -> Page:
     """Teachers and admins find users by name/email prefix, role and subject. Raises ValidationError."""
+    check_roles(actor, TEACHERS_AND_ADMINS)
     if role == ADMIN and actor.role != ADMIN:
         raise errors.PermissionDenied("Only admins can search admin accounts.")
     return _search(q=q, role=role, subject=subject, disabled=None, limit=limit, cursor=cursor, hide_disabled=True)
@@ -470,11 +429,13 @@ def admin_list_users(
     *, actor: Actor, q: str, role: str | None, disabled: bool | None, limit: int, cursor: str | None
 ) -> Page:
     """Every account, disabled ones included, with filters. Raises ValidationError."""
+    check_roles(actor, ADMINS)
     return _search(q=q, role=role, subject=None, disabled=disabled, limit=limit, cursor=cursor, hide_disabled=False)
 
 
 def admin_update_user(*, actor: Actor, uid: str, role: str | None = None, disabled: bool | None = None) -> dict:
     """Change a user's role and/or disabled flag; their sessions end at once. Raises NotFound, Conflict."""
+    check_roles(actor, ADMINS)
     profile = get_profile_or_404(uid)
     if uid == actor.uid and (role not in (None, ADMIN) or disabled):
         raise errors.Conflict("You cannot demote or disable your own account.", code="self_lockout")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from authentication.access import linked_children
 from cplatform import errors
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import courses as course_store
 from firestore_operations import enrollments as enrollment_store
-from firestore_operations import users as user_store
 
 PUBLISHED, DRAFT, ARCHIVED = "published", "draft", "archived"
 
@@ -37,14 +37,6 @@ def access_course(actor: Actor, course_id: str, *, for_write: bool = False) -> d
 def is_active_student(student_uid: str, course_id: str) -> bool:
     enrollment = enrollment_store.get_enrollment(course_id, student_uid)
     return bool(enrollment) and enrollment.get("status") == "active"
-
-
-def linked_children(actor: Actor) -> list[str]:
-    """The parent's linked children (empty for other roles)."""
-    if actor.role != PARENT:
-        return []
-    profile = user_store.get_profile(actor.uid) or {}
-    return list((profile.get("parent") or {}).get("children", []))
 
 
 def access_course_content(actor: Actor, course_id: str) -> dict:

@@ -19,7 +19,7 @@ from cplatform.actor import Actor
 from cplatform.uploads import limits, names, sniffing
 from firestore_operations import materials as material_store
 from firestore_operations import storage
-from firestore_operations.pagination import InvalidCursor, Page
+from firestore_operations.pagination import Page
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +54,7 @@ def signed_urls_enabled() -> bool:
 def list_materials(*, actor: Actor, course_id: str, limit: int, cursor: str | None) -> Page:
     """A page of the course's materials, newest first. Raises NotFound, PermissionDenied, ValidationError."""
     access_course_content(actor, course_id)
-    try:
-        return material_store.list_materials(course_id, limit=limit, cursor=cursor)
-    except InvalidCursor as exc:
-        raise errors.ValidationError("The cursor is not valid for this list.", fields={"cursor": ["Invalid."]}) from exc
+    return material_store.list_materials(course_id, limit=limit, cursor=cursor)
 
 
 def upload_material(*, actor: Actor, course_id: str, title: str, description: str, upload) -> dict:

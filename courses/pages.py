@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from authentication import access as account_access
 from authentication import services as account_services
 from courses import material_serializers as ms
 from courses import material_services, schedule_services, services
@@ -721,7 +722,7 @@ def _render_history(request, student_uid: str, *, own: bool):
     )
     name = ""
     if not own:
-        profile, _ = account_services.access_profile(request.actor, student_uid)
+        profile, _ = account_access.access_profile(request.actor, student_uid)
         name = profile.get("display_name", "")
     items = [
         {**lesson, "attendance_label": ATTENDANCE_LABELS.get(lesson.get("attendance"), "Not marked")}

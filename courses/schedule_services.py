@@ -20,7 +20,7 @@ from firestore_operations import enrollments as enrollment_store
 from firestore_operations import lessons as lesson_store
 from firestore_operations import users as user_store
 from firestore_operations.documents import iso
-from firestore_operations.pagination import MAX_LIMIT, InvalidCursor, Page
+from firestore_operations.pagination import MAX_LIMIT, Page
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,6 @@ OUTSIDE_AVAILABILITY = "outside_availability"
 def now_utc() -> dt.datetime:
     """The clock every rule here reads (tests move it)."""
     return dt.datetime.now(dt.UTC)
-
-
-def _bad_cursor(exc: InvalidCursor) -> errors.ValidationError:
-    return errors.ValidationError("The cursor is not valid for this list.", fields={"cursor": ["Invalid."]})
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -90,10 +86,7 @@ def list_lessons(
     Raises NotFound, PermissionDenied, ValidationError.
     """
     course = access_course(actor, course_id)
-    try:
-        page = lesson_store.list_course_lessons(course_id, since=since, limit=limit, cursor=cursor)
-    except InvalidCursor as exc:
-        raise _bad_cursor(exc) from exc
+    page = lesson_store.list_course_lessons(course_id, since=since, limit=limit, cursor=cursor)
     return page, can_see_lesson_details(actor, course)
 
 
@@ -329,24 +322,21 @@ def get_schedule(*, actor: Actor, start: dt.datetime, end: dt.datetime, limit: i
     lesson query per 30 courses; parents: one profile read more. Raises PermissionDenied, ValidationError.
     """
     tag = f"schedule:{actor.uid}:{start.isoformat()}:{end.isoformat()}"
-    try:
-        if actor.role == TEACHER:
-            return lesson_store.teacher_lessons_between(actor.uid, start, end, limit=limit, cursor=cursor)
-        if actor.role == STUDENT:
-            enrollments = attendance_store.enrollments_of_students([actor.uid], statuses=[ACTIVE])
-            course_ids = [item["course_id"] for item in enrollments]
-            return lesson_store.course_lessons_between(course_ids, start, end, limit=limit, cursor=cursor, tag=tag)
-        if actor.role == PARENT:
-            enrollments = attendance_store.enrollments_of_students(linked_children(actor), statuses=[ACTIVE])
-            students: dict[str, list[str]] = {}
-            for item in enrollments:
-                students.setdefault(item["course_id"], []).append(item["student_uid"])
-            page = lesson_store.course_lessons_between(list(students), start, end, limit=limit, cursor=cursor, tag=tag)
-            for lesson in page.items:
-                lesson["student_uids"] = sorted(students.get(lesson["course_id"], []))
-            return page
-    except InvalidCursor as exc:
-        raise _bad_cursor(exc) from exc
+    if actor.role == TEACHER:
+        return lesson_store.teacher_lessons_between(actor.uid, start, end, limit=limit, cursor=cursor)
+    if actor.role == STUDENT:
+        enrollments = attendance_store.enrollments_of_students([actor.uid], statuses=[ACTIVE])
+        course_ids = [item["course_id"] for item in enrollments]
+        return lesson_store.course_lessons_between(course_ids, start, end, limit=limit, cursor=cursor, tag=tag)
+    if actor.role == PARENT:
+        enrollments = attendance_store.enrollments_of_students(linked_children(actor), statuses=[ACTIVE])
+        students: dict[str, list[str]] = {}
+        for item in enrollments:
+            students.setdefault(item["course_id"], []).append(item["student_uid"])
+        page = lesson_store.course_lessons_between(list(students), start, end, limit=limit, cursor=cursor, tag=tag)
+        for lesson in page.items:
+            lesson["student_uids"] = sorted(students.get(lesson["course_id"], []))
+        return page
     raise errors.PermissionDenied("Schedules are for teachers, students and parents.", code="wrong_role")
 
 
@@ -401,10 +391,7 @@ def mark_attendance(*, actor: Actor, lesson_id: str, records: list[dict]) -> lis
 def list_attendance(*, actor: Actor, lesson_id: str, limit: int, cursor: str | None) -> tuple[dict, Page]:
     """The lesson and a page of its attendance records. Raises NotFound, PermissionDenied, ValidationError."""
     lesson = access_lesson_for_write(actor, lesson_id)
-    try:
-        return lesson, attendance_store.list_lesson_attendance(lesson_id, limit=limit, cursor=cursor)
-    except InvalidCursor as exc:
-        raise _bad_cursor(exc) from exc
+    return lesson, attendance_store.list_lesson_attendance(lesson_id, limit=limit, cursor=cursor)
 
 
 # --- history and progress -----------------------------------------------------------------------
@@ -442,10 +429,7 @@ def lesson_history(*, actor: Actor, student_uid: str, limit: int, cursor: str | 
     )
     course_ids = [item["course_id"] for item in enrollments]
     tag = f"history:{student_uid}:{teacher_uid or ''}"
-    try:
-        page = lesson_store.past_lessons_of_courses(course_ids, before=now_utc(), limit=limit, cursor=cursor, tag=tag)
-    except InvalidCursor as exc:
-        raise _bad_cursor(exc) from exc
+    page = lesson_store.past_lessons_of_courses(course_ids, before=now_utc(), limit=limit, cursor=cursor, tag=tag)
     records = attendance_store.records_of_student([lesson["id"] for lesson in page.items], student_uid)
     for lesson in page.items:
         record = records.get(lesson["id"])

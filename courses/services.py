@@ -26,7 +26,7 @@ from firestore_operations import feedback as feedback_store
 from firestore_operations import storage
 from firestore_operations import users as user_store
 from firestore_operations.documents import server_time
-from firestore_operations.pagination import InvalidCursor, Page
+from firestore_operations.pagination import Page
 
 logger = logging.getLogger(__name__)
 
@@ -111,10 +111,6 @@ def derived_fields(course: dict) -> dict:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def _cursor_error(exc: Exception) -> errors.ValidationError:
-    return errors.ValidationError("The cursor is not valid for this list.", fields={"cursor": ["Invalid."]})
 
 
 def get_course_or_404(course_id: str) -> dict:
@@ -327,10 +323,7 @@ def list_courses(*, actor: Actor, query: CatalogQuery, limit: int, cursor: str |
         raise errors.ValidationError("sort=relevance needs a search: add q=...", fields={"sort": ["Needs q."]})
     if sort == "newest" and scope == OWN_SCOPE:
         sort = "created"  # drafts have no publication date
-    try:
-        return course_store.list_courses(facet=facet_string(scope, values), sort=sort, limit=limit, cursor=cursor)
-    except InvalidCursor as exc:
-        raise _cursor_error(exc) from exc
+    return course_store.list_courses(facet=facet_string(scope, values), sort=sort, limit=limit, cursor=cursor)
 
 
 def _search_terms(q: str) -> list[str]:
@@ -382,7 +375,7 @@ def _decode_offset(cursor: str, tag: str) -> int:
         if data["k"] != tag or not isinstance(offset, int) or not 0 <= offset < SEARCH_CANDIDATES:
             raise ValueError("cursor of another search")
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise _cursor_error(exc) from exc
+        raise data_errors.InvalidCursor("cursor of another search") from exc
     return offset
 
 
@@ -600,19 +593,13 @@ def list_my_enrollments(
         raise errors.PermissionDenied("Only students and parents have enrolments.", code="wrong_role")
     if not uids:
         return Page(items=[])
-    try:
-        return enrollment_store.list_student_enrollments(student_uids=uids, status=status, limit=limit, cursor=cursor)
-    except InvalidCursor as exc:
-        raise _cursor_error(exc) from exc
+    return enrollment_store.list_student_enrollments(student_uids=uids, status=status, limit=limit, cursor=cursor)
 
 
 def list_course_roster(*, actor: Actor, course_id: str, status: str | None, limit: int, cursor: str | None) -> Page:
     """The course's enrolments for its teacher or an admin. Raises NotFound, PermissionDenied, ValidationError."""
     access_course(actor, course_id, for_write=True)
-    try:
-        return enrollment_store.list_course_enrollments(course_id=course_id, status=status, limit=limit, cursor=cursor)
-    except InvalidCursor as exc:
-        raise _cursor_error(exc) from exc
+    return enrollment_store.list_course_enrollments(course_id=course_id, status=status, limit=limit, cursor=cursor)
 
 
 # --- feedback ------------------------------------------------------------------------------------
@@ -645,12 +632,9 @@ def post_feedback(*, actor: Actor, course_id: str, rating: int, comment: str) ->
 def list_feedback(*, actor: Actor, course_id: str, limit: int, cursor: str | None) -> Page:
     """The course's feedback, newest first; hidden feedback only for admins. Raises NotFound, ValidationError."""
     access_course(actor, course_id)
-    try:
-        return feedback_store.list_feedback(
-            course_id=course_id, include_hidden=actor.role == ADMIN, limit=limit, cursor=cursor
-        )
-    except InvalidCursor as exc:
-        raise _cursor_error(exc) from exc
+    return feedback_store.list_feedback(
+        course_id=course_id, include_hidden=actor.role == ADMIN, limit=limit, cursor=cursor
+    )
 
 
 def reply_to_feedback(*, actor: Actor, course_id: str, student_uid: str, reply: str) -> dict:

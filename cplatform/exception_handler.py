@@ -42,6 +42,12 @@ def to_domain_error(exc: Exception) -> errors.DomainError | None:
 
 def _data_error(exc: data_errors.DataError | None) -> errors.DomainError | None:
     """What a data failure no service turned into a domain error means for the client."""
+    if isinstance(exc, data_errors.InvalidCursor):
+        return errors.ValidationError(
+            "This cursor does not belong to this list; start again without it.",
+            fields={"cursor": ["Invalid."]},
+            code="invalid_cursor",
+        )
     if isinstance(exc, data_errors.Contention | data_errors.PreconditionFailed):
         return errors.Conflict("Too many simultaneous changes to the same record; please retry.", code="contention")
     if isinstance(exc, data_errors.Unavailable):

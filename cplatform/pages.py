@@ -102,6 +102,11 @@ def page(*, roles):
     return decorate
 
 
+def is_bad_input(exc: Exception) -> bool:
+    """Whether a failure means "the request's input is wrong" (a 400), e.g. a stale list cursor."""
+    return isinstance(to_domain_error(exc), errors.ValidationError)
+
+
 def redirect_to_login(request) -> HttpResponseRedirect:
     # After login a GET page is opened again; a form's POST cannot be replayed, so it goes home.
     if request.method == "GET":

@@ -30,6 +30,10 @@ class Contention(DataError):
     """Too many simultaneous changes to the same documents: retries were exhausted."""
 
 
+class InvalidCursor(DataError, ValueError):
+    """A list cursor that was not made by us, or was made for another list."""
+
+
 class Unavailable(DataError):
     """Firestore or Cloud Storage did not answer in time or refused the call; retrying may help."""
 

@@ -16,14 +16,11 @@ from google.cloud import firestore
 
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.errors import InvalidCursor
 
 ASCENDING = firestore.Query.ASCENDING
 DESCENDING = firestore.Query.DESCENDING
 MAX_LIMIT = 100
-
-
-class InvalidCursor(ValueError):
-    """The cursor was not made by us, or was made for another list."""
 
 
 @dataclass

@@ -5,12 +5,11 @@ The REST API, the pages and the WebSocket consumer all reach rooms through these
 
 from __future__ import annotations
 
+from authentication.access import children_of
 from cplatform import errors
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import chat_rooms as room_store
 from firestore_operations import enrollments as enrollment_store
-
-MAX_CHILDREN_CHECKED = 10  # authentication.services.MAX_CHILDREN: a parent has at most this many links
 
 
 def get_room_or_404(room_id: str) -> dict:
@@ -46,10 +45,6 @@ def may_manage_members(actor: Actor, room: dict) -> bool:
     return actor.role == ADMIN or room.get("created_by") == actor.uid
 
 
-def _children(parent: dict) -> list[str]:
-    return list((parent.get("parent") or {}).get("children", []))[:MAX_CHILDREN_CHECKED]
-
-
 def check_may_talk(first: dict, second: dict) -> None:
     """Whether two users (profiles) may talk directly. Raises PermissionDenied.
 
@@ -65,7 +60,7 @@ def check_may_talk(first: dict, second: dict) -> None:
             return
     elif roles == {PARENT, TEACHER}:
         teacher_uid = by_role[TEACHER]["id"]
-        if any(enrollment_store.teacher_has_student(teacher_uid, child) for child in _children(by_role[PARENT])):
+        if any(enrollment_store.teacher_has_student(teacher_uid, child) for child in children_of(by_role[PARENT])):
             return
     raise errors.PermissionDenied(
         "Chat is open between students and their teachers, parents and their children's teachers, "

@@ -20,7 +20,7 @@ from cplatform.actor import Actor
 from firestore_operations import devices as device_store
 from firestore_operations import notification_settings as settings_store
 from firestore_operations import notifications as notification_store
-from firestore_operations.pagination import InvalidCursor, Page
+from firestore_operations.pagination import Page
 
 logger = logging.getLogger(__name__)
 
@@ -196,12 +196,7 @@ def unmute_room(*, actor: Actor, room_id: str) -> dict:
 
 def list_my_notifications(*, actor: Actor, unread_only: bool, limit: int, cursor: str | None) -> Page:
     """One page of the actor's notifications, newest first. Raises ValidationError (bad cursor)."""
-    try:
-        return notification_store.list_notifications(actor.uid, unread_only=unread_only, limit=limit, cursor=cursor)
-    except InvalidCursor as exc:
-        raise errors.ValidationError(
-            "This cursor does not belong to this list.", fields={"cursor": [str(exc)]}, code="invalid_cursor"
-        ) from exc
+    return notification_store.list_notifications(actor.uid, unread_only=unread_only, limit=limit, cursor=cursor)
 
 
 def mark_notification_read(*, actor: Actor, notification_id: str) -> dict:

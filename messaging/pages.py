@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cplatform import errors
 from cplatform.actor import PARENT, STUDENT
-from cplatform.pages import FormErrors, flash, form_errors, page, render_form, safe_next, validate_form
+from cplatform.pages import FormErrors, flash, form_errors, is_bad_input, page, render_form, safe_next, validate_form
 from messaging import notification_serializers as ns
 from messaging import notification_services, services
 from messaging import serializers as shapes
@@ -177,7 +177,9 @@ def _render_notifications(request, *, settings_form: dict | None = None, setting
         result = notification_services.list_my_notifications(
             actor=actor, unread_only=unread_only, limit=NOTIFICATIONS_PAGE, cursor=cursor
         )
-    except errors.ValidationError:
+    except Exception as exc:
+        if not is_bad_input(exc):
+            raise
         list_error = "That page of notifications is out of date. Here are the newest."
         result = notification_services.list_my_notifications(
             actor=actor, unread_only=unread_only, limit=NOTIFICATIONS_PAGE, cursor=None

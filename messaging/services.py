@@ -24,7 +24,7 @@ from firestore_operations import chat_rooms as room_store
 from firestore_operations import courses as course_store
 from firestore_operations import users as user_store
 from firestore_operations.chat_rooms import COURSE, DIRECT, GROUP
-from firestore_operations.pagination import InvalidCursor, Page
+from firestore_operations.pagination import Page
 from messaging import access, groups, notify
 from messaging import serializers as shapes
 
@@ -106,10 +106,7 @@ def _names(profiles: dict[str, dict], uids: list[str]) -> dict[str, str]:
 
 def list_my_rooms(*, actor: Actor, limit: int, cursor: str | None) -> Page:
     """The actor's rooms by last activity with unread counts: one query and one lookup. Raises ValidationError."""
-    try:
-        page = room_store.list_rooms_of(actor.uid, limit=limit, cursor=cursor)
-    except InvalidCursor as exc:
-        raise errors.ValidationError("The cursor is not valid for this list.", fields={"cursor": ["Invalid."]}) from exc
+    page = room_store.list_rooms_of(actor.uid, limit=limit, cursor=cursor)
     marks = read_store.get_read_state(actor.uid)
     for room in page.items:
         room["unread"] = unread_count(room, actor.uid, marks)

@@ -238,7 +238,7 @@ class TestList:
             uploaded(api, owner_teacher, other)
         cursor = call(api, "get", f"{materials_url(other)}?limit=1", owner_teacher).json()["next_cursor"]
         response = call(api, "get", f"{materials_url(members)}?cursor={cursor}", owner_teacher)
-        assert "cursor" in assert_error(response, 400, "invalid")["fields"]
+        assert "cursor" in assert_error(response, 400, "invalid_cursor")["fields"]
 
     def test_an_empty_course_has_an_empty_list(self, api, owner_teacher, course):
         response = call(api, "get", materials_url(course), owner_teacher)

@@ -161,7 +161,7 @@ class TestPages:
         ],
     )
     def test_a_bad_cursor_is_400(self, api, owner_teacher, cursor):
-        error = assert_error(search(api, owner_teacher, cursor=cursor), 400, "invalid")
+        error = assert_error(search(api, owner_teacher, cursor=cursor), 400, "invalid_cursor")
         assert "cursor" in error["fields"]
 
     @pytest.mark.parametrize("limit", ["0", "101", "ten"])
