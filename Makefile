@@ -34,6 +34,7 @@ run: setup
 lint: $(STAMP_PY)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP_PY)
 	$(VENV)/bin/ruff format .

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import functools
 
+from daphne.http_protocol import WebRequest
+
 
 def disable_twisted_form_parsing() -> bool:
-    try:
-        from daphne.http_protocol import WebRequest
-    except ImportError:  # not running under daphne
-        return False
     if getattr(WebRequest, "_cplatform_no_form_parsing", False):
         return True
     original = WebRequest.__init__

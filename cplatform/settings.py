@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "authentication",
     "courses",
     "messaging",
+    "cplatform",  # project-wide management commands (seed_demo)
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from google.cloud import firestore
 from google.cloud.firestore_v1.base_document import DocumentSnapshot
 
 SERVER_TIMESTAMP_FIELDS = ("created_at", "updated_at")
@@ -27,6 +28,4 @@ def iso(value) -> str | None:
 
 def server_time():
     """A value that Firestore replaces with its own commit time (for fields such as published_at)."""
-    from google.cloud import firestore
-
     return firestore.SERVER_TIMESTAMP

@@ -27,7 +27,7 @@ from firestore_operations import devices as device_store
 from firestore_operations import notification_settings as settings_store
 from firestore_operations import notifications as notification_store
 from messaging import notification_services as rules
-from messaging import push
+from messaging import presence, push
 from messaging.groups import user_group
 from messaging.notification_serializers import notification_representation
 
@@ -129,11 +129,7 @@ def _plan(uid: str, context: dict, *, kind: str, data: dict, now) -> _Plan | Non
 
 
 def _is_viewing(uid: str, room_id: str) -> bool:
-    """messaging.presence may not exist yet (or may fail): then nobody is viewing."""
-    try:
-        from messaging import presence
-    except ImportError:
-        return False
+    """When presence cannot tell (the cache failed), nobody is viewing."""
     try:
         result = presence.is_viewing(uid, room_id)
         if hasattr(result, "__await__"):

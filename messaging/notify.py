@@ -6,6 +6,8 @@ enrollment.withdrawn, enrollment.promoted, feedback.received, payment.* (later).
 
 from __future__ import annotations
 
+from messaging import dispatcher
+
 
 def notify(
     *,
@@ -17,8 +19,6 @@ def notify(
     actor_uid: str | None = None,
 ) -> None:
     """Store and deliver a notification to each recipient, honouring their settings."""
-    from messaging import dispatcher
-
     dispatcher.dispatch(
         recipient_uids=recipient_uids, kind=kind, title=title, body=body, data=data or {}, actor_uid=actor_uid
     )

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from courses import services as course_services
 from cplatform import errors
 from cplatform.actor import PARENT, STUDENT
 from cplatform.pages import FormErrors, flash, form_errors, is_bad_input, page, render_form, safe_next, validate_form
@@ -58,8 +59,6 @@ def _contacts(actor) -> list[dict]:
     """
     if actor.role not in (STUDENT, PARENT):
         return []
-    from courses import services as course_services
-
     try:
         # No status filter (the few rows are sorted out here). An optional side list: a missing index
         # or a busy Firestore must not take the whole chat page down.

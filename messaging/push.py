@@ -16,6 +16,9 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from firebase_admin import messaging as fcm
+
+from authentication import identity
 
 logger = logging.getLogger(__name__)
 
@@ -66,23 +69,19 @@ class MemoryTransport:
 
 class FcmTransport:
     def send(self, messages: list[PushMessage]) -> list[str]:
-        from firebase_admin import messaging
-
-        from authentication.identity import app
-
         gone: list[str] = []
         for start in range(0, len(messages), FCM_BATCH):
             chunk = messages[start : start + FCM_BATCH]
             fcm_messages = [
-                messaging.Message(
+                fcm.Message(
                     token=message.token,
-                    notification=messaging.Notification(title=message.title, body=message.body),
+                    notification=fcm.Notification(title=message.title, body=message.body),
                     data=message.data,
                 )
                 for message in chunk
             ]
             try:
-                response = messaging.send_each(fcm_messages, app=app())
+                response = fcm.send_each(fcm_messages, app=identity.app())
             except Exception:
                 logger.exception("FCM send_each failed for %d messages", len(chunk))
                 continue
@@ -91,7 +90,7 @@ class FcmTransport:
                     continue
                 # Unregistered: the app was uninstalled or the token expired. SenderIdMismatch: the
                 # token belongs to another Firebase project. Neither will ever work again.
-                if isinstance(result.exception, messaging.UnregisteredError | messaging.SenderIdMismatchError):
+                if isinstance(result.exception, fcm.UnregisteredError | fcm.SenderIdMismatchError):
                     gone.append(message.token)
                 else:
                     logger.warning("FCM refused a message: %s", result.exception)

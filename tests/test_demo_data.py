@@ -7,7 +7,7 @@ import io
 from django.core.management import call_command
 
 from authentication import identity
-from authentication.management.commands.seed_demo import ADMIN, DEMO_PASSWORD, PARENT, STUDENTS, TEACHERS
+from authentication.demo import ADMIN, DEMO_PASSWORD, PARENT, STUDENTS, TEACHERS
 from firestore_operations import users as user_store
 from tests import emulators
 

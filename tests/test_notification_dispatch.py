@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sys
-import types
 import zoneinfo
 
 import pytest
@@ -15,10 +13,9 @@ from channels.layers import get_channel_layer
 from django.core.management import call_command
 from google.cloud.firestore import FieldFilter
 
-import messaging
 from firestore_operations import notifications as notification_store
 from firestore_operations.client import db
-from messaging import push
+from messaging import presence, push
 from messaging.groups import user_group
 from messaging.notify import notify
 from tests.conftest import call
@@ -93,10 +90,7 @@ def quiet_window_around_now(zone: str = "UTC") -> dict:
 
 
 def fake_presence(monkeypatch, viewing: set[tuple[str, str]]) -> None:
-    module = types.ModuleType("messaging.presence")
-    module.is_viewing = lambda uid, room_id: (uid, room_id) in viewing
-    monkeypatch.setitem(sys.modules, "messaging.presence", module)
-    monkeypatch.setattr(messaging, "presence", module, raising=False)
+    monkeypatch.setattr(presence, "is_viewing", lambda uid, room_id: (uid, room_id) in viewing)
 
 
 # --- storage and defaults ----------------------------------------------------------------------
@@ -250,14 +244,10 @@ class TestViewingTheRoom:
         assert len(stored(student)) == 1
 
     def test_a_failing_presence_check_counts_as_not_viewing(self, monkeypatch, student):
-        module = types.ModuleType("messaging.presence")
-
         def broken(uid, room_id):
             raise RuntimeError("cache down")
 
-        module.is_viewing = broken
-        monkeypatch.setitem(sys.modules, "messaging.presence", module)
-        monkeypatch.setattr(messaging, "presence", module, raising=False)
+        monkeypatch.setattr(presence, "is_viewing", broken)
         message_new(student)
         assert len(stored(student)) == 1
 

@@ -1,0 +1,32 @@
+"""Load the demo data `make run` starts with: each app seeds its own part, lowest app first.
+
+Safe to run again: whatever exists is kept. The command lives in the project package because it
+is the one place allowed to know every app (like urls.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from authentication import demo as account_demo
+from courses import demo as course_demo
+from messaging import demo as messaging_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts, courses and conversations (emulators only)."
+
+    def handle(self, *args, **options):
+        if not settings.FIREBASE_AUTH_EMULATOR_HOST:
+            # Demo accounts have a published password: never create them in a real project.
+            raise CommandError("seed_demo only runs against the Firebase emulators.")
+        accounts = account_demo.seed_accounts()
+        admin, teachers, students = accounts["admin"], accounts["teachers"], accounts["students"]
+        course_demo.seed_courses(teachers=teachers, students=students)
+        self.stdout.write("Seeded courses.demo.")
+        messaging_demo.seed_messaging(admin=admin, teachers=teachers, students=students)
+        self.stdout.write("Seeded messaging.demo.")
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {account_demo.DEMO_PASSWORD}):"))
+        for profile in [admin, *teachers, *students, accounts["parent"]]:
+            self.stdout.write(f"  {profile['role']:<8} {profile['email']}")
