@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from authentication import identity
 from cplatform import errors
+from cplatform.serializers import validate_input
 from firestore_operations import health, storage
 from middlewares.roles import PUBLIC
 
@@ -26,9 +27,7 @@ class ApiView(APIView):
 
     @staticmethod
     def validate(serializer_class, data, **kwargs) -> dict:
-        serializer = serializer_class(data=data, **kwargs)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return validate_input(serializer_class, data, **kwargs)
 
     def query(self, serializer_class) -> dict:
         return self.validate(serializer_class, self.request.query_params)

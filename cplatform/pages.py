@@ -23,6 +23,7 @@ from rest_framework import exceptions as drf_exceptions
 
 from cplatform import errors
 from cplatform.exception_handler import to_domain_error
+from cplatform.serializers import validate_input
 from middlewares.firebase_auth import page_actor
 from middlewares.roles import check_roles
 
@@ -191,11 +192,10 @@ def validate_form(serializer_class, data, **kwargs) -> dict:
 
     Raises cplatform.errors.ValidationError with the serializer's field errors.
     """
-    serializer = serializer_class(data=data, **kwargs)
-    if not serializer.is_valid():
-        err = to_domain_error(drf_exceptions.ValidationError(serializer.errors))
-        raise errors.ValidationError(FIX_FIELDS, fields=err.fields)
-    return serializer.validated_data
+    try:
+        return validate_input(serializer_class, data, **kwargs)
+    except drf_exceptions.ValidationError as exc:
+        raise errors.ValidationError(FIX_FIELDS, fields=to_domain_error(exc).fields) from exc
 
 
 def form_errors(

@@ -11,6 +11,15 @@ from firestore_operations.pagination import MAX_LIMIT
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
+def validate_input(serializer_class, data, **kwargs) -> dict:
+    """Validate request or frame data with an action's input serializer: the one way every API view,
+    page and WebSocket consumer checks input. Raises DRF's ValidationError (mapped to the error shape
+    by cplatform.exception_handler.to_domain_error)."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class IsoDateTimeField(serializers.Field):
     """UTC datetimes as ISO 8601 with a Z."""
 

@@ -25,6 +25,7 @@ from django.http.request import validate_host
 from cplatform import errors
 from cplatform.actor import ALL_ROLES, Actor
 from cplatform.exception_handler import to_domain_error
+from cplatform.serializers import validate_input
 from messaging import groups, presence, services
 from messaging import serializers as shapes
 from middlewares import firebase_auth
@@ -232,12 +233,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._auth_frame(frame)
 
     async def on_message_send(self, frame: dict) -> None:
+        data = validate_input(shapes.MessageIn, frame)
         message, created = await _call(
             services.post_message,
             actor=self.actor,
             room_id=_text(frame, "room"),
-            content=frame.get("content"),
-            client_id=frame.get("client_id"),
+            content=data["content"],
+            client_id=data.get("client_id"),
         )
         await self._ack(frame, message, created=created)
 
@@ -247,7 +249,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             actor=self.actor,
             room_id=_text(frame, "room"),
             message_id=_text(frame, "message_id", max_length=64),
-            content=frame.get("content"),
+            content=validate_input(shapes.MessageEditIn, frame)["content"],
         )
         await self._ack(frame, message)
 

@@ -26,18 +26,35 @@ class MemberIn(serializers.Serializer):
     uid = serializers.CharField(max_length=128)
 
 
+def message_content(**kwargs) -> serializers.CharField:
+    """A message's text: trimmed, 1-4,000 characters. The API, the pages and the socket frames all
+    validate with the serializers below, so the rule and its wording live here only."""
+    return serializers.CharField(
+        max_length=CONTENT_MAX,
+        error_messages={
+            "blank": "A message cannot be empty.",
+            "required": "Write the message text.",
+            "invalid": "Send the message text as a string.",
+            "max_length": f"A message has at most {CONTENT_MAX:,} characters.",
+        },
+        **kwargs,
+    )
+
+
 class MessageIn(serializers.Serializer):
-    content = serializers.CharField(max_length=CONTENT_MAX, help_text="1-4,000 characters after trimming; plain text.")
+    content = message_content(help_text="1-4,000 characters after trimming; plain text.")
     client_id = serializers.RegexField(
         CLIENT_ID_PATTERN,
         required=False,
+        allow_blank=True,
+        error_messages={"invalid": "Use 1-64 letters, digits or _ . : - (a UUID works)."},
         help_text="Your id for this message (e.g. a UUID). A retry with the same client_id returns the "
         "message already stored (200) instead of storing it twice.",
     )
 
 
 class MessageEditIn(serializers.Serializer):
-    content = serializers.CharField(max_length=CONTENT_MAX)
+    content = message_content()
 
 
 class ReadIn(serializers.Serializer):
