@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 
 from drf_spectacular.utils import extend_schema
@@ -11,10 +10,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from authentication import identity
-from cplatform import errors
+from cplatform import errors, health
 from cplatform.serializers import validate_input
-from firestore_operations import health, storage
 from middlewares.roles import PUBLIC
 
 logger = logging.getLogger(__name__)
@@ -53,34 +50,15 @@ class HealthzView(ApiView):
         return Response({"status": "ok"})
 
 
-_probe_pool = concurrent.futures.ThreadPoolExecutor(max_workers=6, thread_name_prefix="readyz")
-
-
-def _auth_probe() -> None:
-    identity.account_exists("readyz-probe")
-
-
 class ReadyzView(ApiView):
     """Firestore, Firebase Auth and Cloud Storage all answer within 5 seconds."""
 
     roles = PUBLIC
     authentication_classes: list = []
-    PROBES = {"firestore": health.ping_firestore, "auth": _auth_probe, "storage": storage.ping}
-    TIMEOUT = 5.0
 
     @extend_schema(responses={200: HealthOut, 503: HealthOut}, tags=["health"])
     def get(self, request):
-        futures = {name: _probe_pool.submit(probe) for name, probe in self.PROBES.items()}
-        done, _ = concurrent.futures.wait(futures.values(), timeout=self.TIMEOUT)
-        checks = {}
-        for name, future in futures.items():
-            if future not in done:
-                checks[name] = "timeout"
-            elif future.exception() is not None:
-                logger.warning("readiness probe %s failed: %s", name, future.exception())
-                checks[name] = f"error: {type(future.exception()).__name__}"
-            else:
-                checks[name] = "ok"
+        checks = health.check_backends()
         failing = sorted(name for name, state in checks.items() if state != "ok")
         if failing:
             err = errors.ServiceUnavailable(f"Not ready: {', '.join(failing)} unreachable.", checks=checks)

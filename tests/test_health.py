@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from cplatform.api import ReadyzView
+from cplatform import health
 from tests.conftest import assert_error
 
 
@@ -33,14 +33,14 @@ class TestReadyz:
         assert response.json() == {"status": "ready", "checks": {"firestore": "ok", "auth": "ok", "storage": "ok"}}
 
     def test_a_failing_probe_is_503_in_the_error_shape(self, api, monkeypatch):
-        monkeypatch.setitem(ReadyzView.PROBES, "storage", broken_probe)
+        monkeypatch.setitem(health.PROBES, "storage", broken_probe)
         error = assert_error(api.get("/readyz"), 503, "unavailable")
         assert "storage" in error["message"]
         assert error["checks"]["storage"].startswith("error") and error["checks"]["firestore"] == "ok"
 
     def test_a_hanging_probe_is_503_within_the_timeout(self, api, monkeypatch):
-        monkeypatch.setitem(ReadyzView.PROBES, "auth", hanging_probe)
-        monkeypatch.setattr(ReadyzView, "TIMEOUT", 0.5)
+        monkeypatch.setitem(health.PROBES, "auth", hanging_probe)
+        monkeypatch.setattr(health, "TIMEOUT", 0.5)
         started = time.monotonic()
         response = api.get("/readyz")
         elapsed = time.monotonic() - started
