@@ -7,6 +7,8 @@ import datetime as dt
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_document import DocumentSnapshot
 
+from firestore_operations.client import db
+
 SERVER_TIMESTAMP_FIELDS = ("created_at", "updated_at")
 
 
@@ -17,6 +19,13 @@ def snapshot_to_dict(snapshot: DocumentSnapshot) -> dict | None:
     data = snapshot.to_dict() or {}
     data["id"] = snapshot.id
     return data
+
+
+def get_by_ids(refs: list[firestore.DocumentReference]) -> dict[str, dict]:
+    """Documents by id in one batched lookup (one round trip); missing ones are left out."""
+    if not refs:
+        return {}
+    return {item["id"]: item for snap in db().get_all(refs) if (item := snapshot_to_dict(snap))}
 
 
 def iso(value) -> str | None:

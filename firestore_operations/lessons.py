@@ -22,7 +22,7 @@ from google.cloud import firestore
 
 from firestore_operations.client import db
 from firestore_operations.courses import COLLECTION as COURSES
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import get_by_ids, snapshot_to_dict
 from firestore_operations.errors import Contention
 from firestore_operations.pagination import (
     ASCENDING,
@@ -100,15 +100,7 @@ def get_lesson(lesson_id: str) -> dict | None:
 
 def get_lessons(lesson_ids: list[str]) -> dict[str, dict]:
     """Lessons by id in one batched lookup; missing ones are left out."""
-    refs = [_ref(lesson_id) for lesson_id in dict.fromkeys(lesson_ids) if _valid_id(lesson_id)]
-    if not refs:
-        return {}
-    found = {}
-    for snap in db().get_all(refs):
-        item = snapshot_to_dict(snap)
-        if item:
-            found[item["id"]] = item
-    return found
+    return get_by_ids([_ref(lesson_id) for lesson_id in dict.fromkeys(lesson_ids) if _valid_id(lesson_id)])
 
 
 def _find_clash(

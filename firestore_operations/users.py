@@ -6,7 +6,7 @@ from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import get_by_ids, snapshot_to_dict
 from firestore_operations.errors import Missing
 from firestore_operations.pagination import ASCENDING, Page, fetch_page
 
@@ -34,15 +34,7 @@ def get_profile(uid: str) -> dict | None:
 
 def get_profiles(uids: list[str]) -> dict[str, dict]:
     """Profiles by uid in one batched lookup; missing ones are left out."""
-    refs = [_ref(uid) for uid in dict.fromkeys(uids) if uid and "/" not in uid]
-    if not refs:
-        return {}
-    found = {}
-    for snap in db().get_all(refs):
-        item = snapshot_to_dict(snap)
-        if item:
-            found[item["id"]] = item
-    return found
+    return get_by_ids([_ref(uid) for uid in dict.fromkeys(uids) if uid and "/" not in uid])
 
 
 def update_profile(uid: str, changes: dict) -> None:
