@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from cplatform import errors
@@ -19,8 +20,9 @@ def normalize_image(upload, *, max_bytes: int, max_side: int, field: str) -> tup
         )
     raw = upload.read()
     try:
-        with Image.open(io.BytesIO(raw)) as probe:
+        with Image.open(io.BytesIO(raw)) as probe:  # reads the header only
             image_format = probe.format
+            _refuse_huge(probe.size, field)
             probe.verify()
         image = Image.open(io.BytesIO(raw))
         image.load()
@@ -38,3 +40,20 @@ def normalize_image(upload, *, max_bytes: int, max_side: int, field: str) -> tup
     out = io.BytesIO()
     image.save(out, format=image_format, quality=88)
     return out.getvalue(), IMAGE_TYPES[image_format]
+
+
+def _refuse_huge(size: tuple[int, int], field: str) -> None:
+    """Refuse a decompression bomb by its declared size, before a single pixel is decoded.
+
+    A 640 KB PNG can declare 13,000 x 13,000 pixels: decoding it costs about 1.3 GB and seconds of
+    CPU. No photo or cover needs more than IMAGE_MAX_PIXELS (40 megapixels by default).
+    """
+    width, height = size
+    limit = settings.IMAGE_MAX_PIXELS
+    if width * height > limit:
+        raise errors.ValidationError(
+            f"The image is {width:,} x {height:,} pixels; at most {limit / 1_000_000:g} megapixels are accepted. "
+            "Please upload a smaller picture.",
+            fields={field: ["Too many pixels."]},
+            code="image_too_big",
+        )

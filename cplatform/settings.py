@@ -63,6 +63,8 @@ FIRESTORE_COUNT_HEADERS = env.bool("FIRESTORE_COUNT_HEADERS", default=DEBUG)
 # --- Uploads ------------------------------------------------------------------------------------
 PROFILE_PHOTO_MAX_BYTES = env.int("PROFILE_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 PROFILE_PHOTO_MAX_SIDE = env.int("PROFILE_PHOTO_MAX_SIDE", default=1024)
+# Photos and covers declaring more pixels are refused before decoding (decompression bombs).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=100 * 1024 * 1024)
 # Downloads redirect (302) to a V4 signed Storage URL instead of streaming through Django. Needs
 # credentials with a private key, so it is ignored while STORAGE_EMULATOR_HOST is set.

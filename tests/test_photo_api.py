@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 from django.test import override_settings
 from PIL import Image
@@ -15,6 +17,17 @@ def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (64, 48)) -> 
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, format=image_format)
     return out.getvalue()
+
+
+def bomb_png(width: int = 13_000, height: int = 13_000) -> bytes:
+    """A tiny PNG that declares a huge 1-bit image (its pixel data is a few compressed zero rows)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * (1 + (width + 7) // 8) * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
 def upload(api, persona, data: bytes, name: str = "photo.png"):
@@ -65,6 +78,13 @@ class TestUpload:
         assert len(data) > 1000
         error = assert_error(upload(api, student, data), 413, "too_large")
         assert "photo" in error["fields"]
+
+    def test_a_decompression_bomb_is_refused_before_decoding(self, api, student):
+        data = bomb_png()
+        assert len(data) < 100_000
+        error = assert_error(upload(api, student, data), 400, "image_too_big")
+        assert "13,000 x 13,000" in error["message"] and "photo" in error["fields"]
+        assert storage.read_bytes(f"users/{student.uid}/photo") is None
 
     def test_a_large_image_is_shrunk_to_1024_pixels(self, api, student):
         assert upload(api, student, image_bytes("JPEG", size=(3000, 2000)), name="big.jpg").status_code == 200
