@@ -1,4 +1,4 @@
-"""Serializer pieces every app shares: page queries, timestamps."""
+"""Serializer pieces every app shares: strict input, page queries, timestamps."""
 
 from __future__ import annotations
 
@@ -33,3 +33,20 @@ class IsoDateTimeField(serializers.Field):
 class CursorPageQuery(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=20)
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class StrictSerializer(serializers.Serializer):
+    """Unknown fields are a 400 naming them, not silently dropped (a typo would otherwise look like success)."""
+
+    # Fields a client may plausibly send but may not set here (kept by the server, changed elsewhere):
+    # when any of them is sent, only those are reported, each with its hint.
+    unknown_hints: dict[str, str] = {}
+
+    def validate(self, attrs):
+        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        hinted = sorted(unknown & set(self.unknown_hints))
+        if hinted:
+            raise serializers.ValidationError({name: [self.unknown_hints[name]] for name in hinted})
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        return attrs

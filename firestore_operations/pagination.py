@@ -42,15 +42,23 @@ def _decode_value(value):
     return value
 
 
-def encode_cursor(values: Iterable, path: str, tag: str) -> str:
-    raw = json.dumps({"k": tag, "v": [_encode_value(v) for v in values], "p": path}, separators=(",", ":"))
+def _pack(data: dict) -> str:
+    raw = json.dumps(data, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _unpack(cursor: str):
+    """The cursor's JSON. Raises ValueError (binascii.Error and JSON errors are ValueErrors)."""
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+def encode_cursor(values: Iterable, path: str, tag: str) -> str:
+    return _pack({"k": tag, "v": [_encode_value(v) for v in values], "p": path})
 
 
 def decode_cursor(cursor: str, tag: str, size: int) -> tuple[list, str]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
+        data = _unpack(cursor)
         values, path = [_decode_value(v) for v in data["v"]], data["p"]
         if data["k"] != tag or len(values) != size or not isinstance(path, str):
             raise InvalidCursor("cursor belongs to another list")
@@ -60,6 +68,26 @@ def decode_cursor(cursor: str, tag: str, size: int) -> tuple[list, str]:
         return values, path
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidCursor("cursor is not valid") from exc
+
+
+def encode_offset_cursor(offset: int, tag: str) -> str:
+    """A cursor for a list rebuilt on every page from a bounded set (a ranked search): an offset into it."""
+    return _pack({"k": tag, "o": offset})
+
+
+def decode_offset_cursor(cursor: str, tag: str, *, bound: int) -> int:
+    """The offset an offset cursor carries; it must come from the same list (`tag`) and lie below `bound`.
+
+    Raises InvalidCursor.
+    """
+    try:
+        data = _unpack(cursor)
+        offset = data["o"]
+        if data["k"] != tag or not isinstance(offset, int) or not 0 <= offset < bound:
+            raise InvalidCursor("cursor of another list")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidCursor("cursor of another list") from exc
+    return offset
 
 
 def _value_at(data: dict, dotted: str):
