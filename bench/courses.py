@@ -51,7 +51,7 @@ SEARCHES = ["algebra", "intro pyth", "g"]
 
 def build_courses(teacher_uids: dict[str, str]) -> dict[str, dict]:
     """1,000 realistic published courses (a few drafts), built through the service's own field rules."""
-    from courses import services
+    from courses.catalog import services
 
     rng = random.Random(42)
     now = dt.datetime.now(dt.UTC)

@@ -1,16 +1,17 @@
 from django.apps import AppConfig
 
 from authentication import events as account_events
-from courses import services
+from courses.catalog import services as catalog_services
+from courses.enrolment import services as enrolment_services
 
 
 def _follow_profile_rename(sender, *, uid: str, display_name: str, role: str, **kwargs) -> None:
-    services.follow_profile_rename(uid=uid, display_name=display_name, role=role)
+    catalog_services.follow_profile_rename(uid=uid, display_name=display_name, role=role)
 
 
 def _release_deleted_student(sender, *, uid: str, role: str | None = None, **kwargs) -> None:
     if role == "student":
-        services.withdraw_everywhere(student_uid=uid)
+        enrolment_services.withdraw_everywhere(student_uid=uid)
 
 
 class CoursesConfig(AppConfig):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from courses import services
+from courses.catalog import services as catalog_services
+from courses.enrolment import services as enrolment_services
+from courses.feedback import services as feedback_services
 from cplatform.actor import Actor
 from firestore_operations import courses as course_store
 from firestore_operations import enrollments as enrollment_store
@@ -152,7 +154,7 @@ def seed_courses(*, teachers: list[dict], students: list[dict]) -> None:
     for course_id, teacher_index, fields in COURSES:
         prices[course_id] = fields["price"]
         if course_store.get_course(course_id) is None:
-            services.create_course(
+            catalog_services.create_course(
                 actor=_actor(teachers[teacher_index % len(teachers)]), data=fields, course_id=course_id
             )
     if not students:
@@ -166,8 +168,8 @@ def seed_courses(*, teachers: list[dict], students: list[dict]) -> None:
             payment_store.record_course_payment(
                 course_id, student["id"], status="completed", payer_uid=student["id"], **price
             )
-        services.enroll_student(actor=_actor(student), course_id=course_id)
+        enrolment_services.enroll_student(actor=_actor(student), course_id=course_id)
     for course_id, student_index, rating, comment in FEEDBACK:
         student = students[student_index % len(students)]
         if feedback_store.get_feedback(course_id, student["id"]) is None:
-            services.post_feedback(actor=_actor(student), course_id=course_id, rating=rating, comment=comment)
+            feedback_services.post_feedback(actor=_actor(student), course_id=course_id, rating=rating, comment=comment)

@@ -12,7 +12,19 @@ from django.dispatch import Signal
 
 from cplatform.events import publish
 
-__all__ = ["publish"]
+__all__ = ["membership", "publish"]
+
+
+def membership(course: dict, *, student_uid: str, student_name: str = "") -> dict:
+    """The plain data every enrolment and feedback event carries about a student in a course."""
+    return {
+        "course_id": course["id"],
+        "teacher_uid": course["teacher_uid"],
+        "course_title": course.get("title", ""),
+        "student_uid": student_uid,
+        "student_name": student_name,
+    }
+
 
 # course: dict - a course was created.
 course_created = Signal()

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from courses import services as course_services
+from courses.enrolment import services as course_services
 from cplatform import errors
 from cplatform.actor import PARENT, STUDENT
 from cplatform.pages import FormErrors, flash, form_errors, is_bad_input, page, render_form, safe_next, validate_form

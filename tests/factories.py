@@ -115,13 +115,13 @@ def iso_z(value: dt.datetime) -> str:
 
 
 class Clock:
-    """The schedule services' clock, held at `now` until moved (lesson start checks, history, progress)."""
+    """The courses app's clock, held at `now` until moved (lesson start checks, history, progress)."""
 
     def __init__(self, monkeypatch, now: dt.datetime):
-        from courses import schedule_services
+        from courses import clock
 
         self.now = now
-        monkeypatch.setattr(schedule_services, "now_utc", lambda: self.now)
+        monkeypatch.setattr(clock, "now_utc", lambda: self.now)
 
     def travel_to(self, when: dt.datetime) -> None:
         self.now = when

@@ -141,7 +141,7 @@ class TestRename:
         assert call(api, "get", f"/api/v1/courses/{course['id']}", student).json()["teacher_name"] == "Augusta King"
 
     def test_many_courses_are_renamed(self, api, owner_teacher, student):
-        from courses import services
+        from courses.catalog import services
 
         course = create_course(api, owner_teacher, title="Template")
         template = db().collection("courses").document(course["id"]).get().to_dict()

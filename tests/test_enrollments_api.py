@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from courses import services
+from courses.enrolment import services
 from courses.payments import has_paid_for_course
 from cplatform.actor import Actor
 from firestore_operations import payments

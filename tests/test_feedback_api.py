@@ -6,7 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from courses import services
+from courses.enrolment import services as enrolment_services
+from courses.feedback import services
 from firestore_operations.client import db
 from tests.conftest import assert_error, call
 from tests.test_courses_api import create_course, enrol, record_notifications
@@ -88,7 +89,7 @@ class TestPost:
         course = create_course(api, owner_teacher)
         students = make_students(10)
         for actor in students:
-            services.enroll_student(actor=actor, course_id=course["id"])
+            enrolment_services.enroll_student(actor=actor, course_id=course["id"])
         scores = [1, 2, 3, 4, 5, 5, 4, 3, 2, 2]
 
         def rate(pair):

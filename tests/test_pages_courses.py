@@ -12,7 +12,10 @@ from django.test import Client
 
 from authentication import identity
 from authentication import services as account_services
-from courses import schedule_services, services
+from courses.access import get_course_or_404
+from courses.catalog import search, services
+from courses.enrolment import services as enrolment_services
+from courses.lessons import services as lesson_services
 from cplatform.actor import Actor
 from tests.factories import Clock, set_availability
 from tests.test_upload_types import PDF_SAMPLE
@@ -82,13 +85,13 @@ def course(owner_teacher) -> dict:
 
 @pytest.fixture
 def enrolled(course, student) -> dict:
-    services.enroll_student(actor=actor_of(student), course_id=course["id"])
+    enrolment_services.enroll_student(actor=actor_of(student), course_id=course["id"])
     return course
 
 
 @pytest.fixture
 def lesson(clock, owner_teacher, enrolled) -> dict:
-    lesson, _ = schedule_services.create_lesson(
+    lesson, _ = lesson_services.create_lesson(
         actor=actor_of(owner_teacher),
         course_id=enrolled["id"],
         title="Linear equations",
@@ -196,7 +199,7 @@ class TestCourseEditor:
         response = signed_in(owner_teacher).post("/courses/new/", {**COURSE, "price": "25.50", "capacity": "12"})
         assert response.status_code == 302, text(response)[:2000]
         course_id = response["Location"].strip("/").split("/")[-1]
-        course = services.get_course_or_404(course_id)
+        course = get_course_or_404(course_id)
         assert course["status"] == "published" and course["teacher_uid"] == owner_teacher.uid
         assert course["price"] == {"amount": 2550, "currency": "EUR"} and course["capacity"] == 12
         assert course["tags"] == ["equations", "exam prep"]
@@ -206,7 +209,7 @@ class TestCourseEditor:
 
     def test_save_as_draft_keeps_it_hidden(self, owner_teacher):
         response = signed_in(owner_teacher).post("/courses/new/", {**COURSE, "status": "draft"})
-        course = services.get_course_or_404(response["Location"].strip("/").split("/")[-1])
+        course = get_course_or_404(response["Location"].strip("/").split("/")[-1])
         assert course["status"] == "draft"
 
     def test_bad_input_is_shown_next_to_the_fields(self, owner_teacher):
@@ -220,8 +223,8 @@ class TestCourseEditor:
         assert field_error(response, "level")
         assert 'value="ab"' in text(response)  # what was typed stays in the form
         assert (
-            services.list_courses(
-                actor=actor_of(owner_teacher), query=services.CatalogQuery(mine=True), limit=5, cursor=None
+            search.list_courses(
+                actor=actor_of(owner_teacher), query=search.CatalogQuery(mine=True), limit=5, cursor=None
             ).items
             == []
         )
@@ -232,16 +235,16 @@ class TestCourseEditor:
             f"/courses/{course['id']}/edit/", {**COURSE, "title": "Algebra, gently", "capacity": "5"}
         )
         assert response.status_code == 302
-        assert services.get_course_or_404(course["id"])["title"] == "Algebra, gently"
+        assert get_course_or_404(course["id"])["title"] == "Algebra, gently"
         response = client.post(f"/courses/{course['id']}/status/", {"status": "archived"})
         assert response.status_code == 302
-        assert services.get_course_or_404(course["id"])["status"] == "archived"
+        assert get_course_or_404(course["id"])["status"] == "archived"
         assert "The course is archived" in text(client.get(response["Location"]))
 
     def test_capacity_below_the_enrolled_count_is_refused_next_to_the_field(
         self, enrolled, owner_teacher, other_student
     ):
-        services.enroll_student(actor=actor_of(other_student), course_id=enrolled["id"])
+        enrolment_services.enroll_student(actor=actor_of(other_student), course_id=enrolled["id"])
         response = signed_in(owner_teacher).post(f"/courses/{enrolled['id']}/edit/", {**COURSE, "capacity": "1"})
         assert response.status_code == 400
         assert "At least 2" in field_error(response, "capacity")
@@ -255,7 +258,7 @@ class TestCourseEditor:
     def test_other_teachers_cannot_post_changes(self, course, other_teacher):
         response = signed_in(other_teacher).post(f"/courses/{course['id']}/edit/", COURSE)
         assert response.status_code == 403
-        assert services.get_course_or_404(course["id"])["title"] == course["title"]
+        assert get_course_or_404(course["id"])["title"] == course["title"]
 
 
 class TestLessons:
@@ -271,7 +274,7 @@ class TestLessons:
     def test_times_are_read_in_the_teachers_time_zone(self, clock, course, owner_teacher):
         account_services.update_my_profile(actor=actor_of(owner_teacher), changes={"timezone": "Europe/Paris"})
         signed_in(owner_teacher).post(f"/courses/{course['id']}/lessons/", LESSON)
-        page, _ = schedule_services.list_lessons(
+        page, _ = lesson_services.list_lessons(
             actor=actor_of(owner_teacher), course_id=course["id"], since=None, limit=5, cursor=None
         )
         assert page.items[0]["starts_at"] == dt.datetime(2030, 1, 9, 9, 0, tzinfo=dt.UTC)
@@ -312,7 +315,7 @@ class TestLessons:
         form = {**LESSON, "title": "Linear equations II", "meeting_url": "https://meet.example.com/algebra"}
         response = client.post(f"{base}/edit/", form)
         assert response.status_code == 302, text(response)[:3000]
-        updated, _ = schedule_services.get_lesson(
+        updated, _ = lesson_services.get_lesson(
             actor=actor_of(owner_teacher), course_id=lesson["course_id"], lesson_id=lesson["id"]
         )
         assert updated["title"] == "Linear equations II" and updated["starts_at"] == START
@@ -387,7 +390,7 @@ class TestEnrolmentAndFeedback:
         assert "Clear &lt;b&gt;" in text(signed_in(owner_teacher).get(f"/courses/{enrolled['id']}/"))
 
     def test_former_students_may_still_rate(self, enrolled, student):
-        services.withdraw_student(actor=actor_of(student), course_id=enrolled["id"])
+        enrolment_services.withdraw_student(actor=actor_of(student), course_id=enrolled["id"])
         response = signed_in(student).post(f"/courses/{enrolled['id']}/feedback/", {"rating": "4"})
         assert response.status_code == 302
 
@@ -470,4 +473,4 @@ class TestCsrf:
         client.cookies["session"] = identity.create_session_cookie(student.token)
         response = client.post(f"/courses/{course['id']}/enrol/")
         assert response.status_code == 403
-        assert services.enrollment_store.get_enrollment(course["id"], student.uid) is None
+        assert enrolment_services.enrollment_store.get_enrollment(course["id"], student.uid) is None

@@ -1,4 +1,4 @@
-"""Courses catalog, search, enrolments and feedback API: one thin view per resource and method."""
+"""Courses and catalog API: list or search, create, read, change, delete, cover. One thin view per resource."""
 
 from __future__ import annotations
 
@@ -7,24 +7,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from courses import serializers as s
-from courses import services
-from cplatform.api import ApiView, page_body
-from middlewares.roles import ADMINS, SIGNED_IN, STUDENTS, STUDENTS_AND_PARENTS, TEACHERS, TEACHERS_AND_ADMINS
-
-
-class MethodRolesView(ApiView):
-    """A view whose methods admit different roles; a method missing from `method_roles` is closed."""
-
-    method_roles: dict = {}
-
-    @property
-    def roles(self):
-        method = self.request.method
-        return self.method_roles.get("GET" if method == "HEAD" else method)
-
-
-# --- courses -----------------------------------------------------------------------------------
+from courses.api_base import MethodRolesView
+from courses.catalog import search, services
+from courses.catalog import serializers as s
+from cplatform.api import page_body
+from middlewares.roles import SIGNED_IN, TEACHERS, TEACHERS_AND_ADMINS
 
 
 class CourseCollectionView(MethodRolesView):
@@ -38,23 +25,7 @@ class CourseCollectionView(MethodRolesView):
         "or a search with `q` (ranked; the cursor is an offset into a bounded candidate list).",
     )
     def get(self, request):
-        params = self.query(s.CourseListIn)
-        query = services.CatalogQuery(
-            subject=params.get("subject"),
-            level=params.get("level"),
-            language=params.get("language"),
-            teacher=params.get("teacher"),
-            price=params.get("price"),
-            sort=params.get("sort"),
-            mine=params["mine"],
-        )
-        cursor = params["cursor"] or None
-        if "q" in params:
-            page = services.search_courses(
-                actor=request.user, q=params["q"], query=query, limit=params["limit"], cursor=cursor
-            )
-        else:
-            page = services.list_courses(actor=request.user, query=query, limit=params["limit"], cursor=cursor)
+        page = search.find_courses(actor=request.user, params=self.query(s.CourseListIn))
         return Response(page_body(page, s.course_representation))
 
     @extend_schema(request=s.CourseIn, responses={201: s.CourseOut}, tags=["courses"])
@@ -103,127 +74,3 @@ class CourseCoverView(MethodRolesView):
         data = self.validate(s.CoverIn, request.data)
         course = services.set_course_cover(actor=request.user, course_id=course_id, upload=data["cover"])
         return Response(s.course_representation(course))
-
-
-# --- enrolments --------------------------------------------------------------------------------
-
-ENROLL_STATUS = {"created": status.HTTP_201_CREATED, "waitlisted": status.HTTP_202_ACCEPTED, "unchanged": 200}
-
-
-class CourseEnrollmentView(MethodRolesView):
-    method_roles = {"GET": STUDENTS_AND_PARENTS, "POST": STUDENTS_AND_PARENTS, "DELETE": STUDENTS_AND_PARENTS}
-
-    @extend_schema(parameters=[s.StudentQuery], responses=s.EnrollmentOut, tags=["enrolments"])
-    def get(self, request, course_id: str):
-        params = self.query(s.StudentQuery)
-        enrollment = services.get_enrollment(
-            actor=request.user, course_id=course_id, student_uid=params.get("student_uid")
-        )
-        return Response(s.enrollment_representation(enrollment))
-
-    @extend_schema(
-        request=s.EnrollIn,
-        responses={
-            201: OpenApiResponse(s.EnrollmentOut, description="enrolled"),
-            202: OpenApiResponse(s.EnrollmentOut, description="the course is full: waitlisted, with position"),
-            200: OpenApiResponse(s.EnrollmentOut, description="already enrolled or waiting: nothing changed"),
-        },
-        tags=["enrolments"],
-    )
-    def post(self, request, course_id: str):
-        data = self.validate(s.EnrollIn, request.data)
-        result = services.enroll_student(actor=request.user, course_id=course_id, student_uid=data.get("student_uid"))
-        return Response(s.enrollment_representation(result.enrollment), status=ENROLL_STATUS[result.outcome])
-
-    @extend_schema(parameters=[s.StudentQuery], responses=s.EnrollmentOut, tags=["enrolments"])
-    def delete(self, request, course_id: str):
-        params = self.query(s.StudentQuery)
-        enrollment = services.withdraw_student(
-            actor=request.user, course_id=course_id, student_uid=params.get("student_uid")
-        )
-        return Response(s.enrollment_representation(enrollment))
-
-
-class CourseRosterView(ApiView):
-    roles = TEACHERS_AND_ADMINS
-
-    @extend_schema(parameters=[s.RosterIn], responses=s.EnrollmentPageOut, tags=["enrolments"])
-    def get(self, request, course_id: str):
-        params = self.query(s.RosterIn)
-        page = services.list_course_roster(
-            actor=request.user,
-            course_id=course_id,
-            status=params.get("status"),
-            limit=params["limit"],
-            cursor=params["cursor"] or None,
-        )
-        return Response(page_body(page, s.enrollment_representation))
-
-
-class MyEnrollmentsView(ApiView):
-    roles = STUDENTS_AND_PARENTS
-
-    @extend_schema(parameters=[s.MyEnrollmentsIn], responses=s.EnrollmentPageOut, tags=["enrolments"])
-    def get(self, request):
-        params = self.query(s.MyEnrollmentsIn)
-        page = services.list_my_enrollments(
-            actor=request.user,
-            status=params.get("status"),
-            student_uid=params.get("student_uid"),
-            limit=params["limit"],
-            cursor=params["cursor"] or None,
-        )
-        return Response(page_body(page, s.enrollment_representation))
-
-
-# --- feedback ----------------------------------------------------------------------------------
-
-
-class CourseFeedbackView(MethodRolesView):
-    method_roles = {"GET": SIGNED_IN, "POST": STUDENTS}
-
-    @extend_schema(parameters=[s.CursorPageQuery], responses=s.FeedbackPageOut, tags=["feedback"])
-    def get(self, request, course_id: str):
-        params = self.query(s.CursorPageQuery)
-        page = services.list_feedback(
-            actor=request.user, course_id=course_id, limit=params["limit"], cursor=params["cursor"] or None
-        )
-        return Response(page_body(page, s.feedback_representation))
-
-    @extend_schema(
-        request=s.FeedbackIn,
-        responses={201: s.FeedbackOut, 200: OpenApiResponse(s.FeedbackOut, description="replaced")},
-        tags=["feedback"],
-    )
-    def post(self, request, course_id: str):
-        data = self.validate(s.FeedbackIn, request.data)
-        feedback, created = services.post_feedback(
-            actor=request.user, course_id=course_id, rating=data["rating"], comment=data["comment"]
-        )
-        return Response(
-            s.feedback_representation(feedback), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
-
-
-class FeedbackReplyView(ApiView):
-    roles = TEACHERS
-
-    @extend_schema(request=s.ReplyIn, responses=s.FeedbackOut, tags=["feedback"])
-    def post(self, request, course_id: str, student_uid: str):
-        data = self.validate(s.ReplyIn, request.data)
-        feedback = services.reply_to_feedback(
-            actor=request.user, course_id=course_id, student_uid=student_uid, reply=data["reply"]
-        )
-        return Response(s.feedback_representation(feedback))
-
-
-class FeedbackHideView(ApiView):
-    roles = ADMINS
-
-    @extend_schema(request=s.HideIn, responses=s.FeedbackOut, tags=["feedback"])
-    def post(self, request, course_id: str, student_uid: str):
-        data = self.validate(s.HideIn, request.data)
-        feedback = services.hide_feedback(
-            actor=request.user, course_id=course_id, student_uid=student_uid, hidden=data["hidden"]
-        )
-        return Response(s.feedback_representation(feedback))

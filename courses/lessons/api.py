@@ -1,4 +1,7 @@
-"""Lessons, schedules, attendance, history and progress API: one thin view per resource (validate, call, shape)."""
+"""Lessons and schedule API: a course's lessons (list, add, change, cancel), my week, my .ics feed.
+
+One thin view per resource: validate, call lessons.services, shape.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from courses import schedule_serializers as s
-from courses import schedule_services as services
+from courses import clock
+from courses.lessons import serializers as s
+from courses.lessons import services
 from cplatform.actor import PARENT, STUDENT, TEACHER
 from cplatform.api import ApiView
-from firestore_operations.documents import iso
-from middlewares.roles import SIGNED_IN, STUDENTS, TEACHERS_AND_ADMINS
+from middlewares.roles import SIGNED_IN, TEACHERS_AND_ADMINS
 
 SCHEDULE_ROLES = frozenset({TEACHER, STUDENT, PARENT})
 
@@ -95,14 +98,7 @@ class MyScheduleView(ApiView):
         page = services.get_schedule(
             actor=request.user, start=start, end=end, limit=params["limit"], cursor=params["cursor"] or None
         )
-        return Response(
-            {
-                "items": [s.lesson_representation(lesson) for lesson in page.items],
-                "next_cursor": page.next_cursor,
-                "from": iso(start),
-                "to": iso(end),
-            }
-        )
+        return Response(s.schedule_representation(page, start=start, end=end))
 
 
 class MyCalendarView(ApiView):
@@ -120,87 +116,9 @@ class MyCalendarView(ApiView):
         start, end = services.resolve_window(
             start=params.get("from"), end=params.get("to"), tz=params["tz"], calendar=True
         )
-        lessons = services.calendar_lessons(actor=request.user, start=start, end=end)
-        body = s.calendar_representation(lessons, name="cplatform lessons", now=services.now_utc())
+        lessons = services.schedule_lessons(actor=request.user, start=start, end=end)
+        body = s.calendar_representation(lessons, name="cplatform lessons", now=clock.now_utc())
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="schedule.ics"'
         response["Cache-Control"] = "private, max-age=300"
         return response
-
-
-class LessonAttendanceView(ApiView):
-    """The lesson's teacher (or an admin) takes and reads attendance."""
-
-    roles = TEACHERS_AND_ADMINS
-
-    @extend_schema(parameters=[s.CursorPageQuery], responses=s.AttendanceOut, tags=["attendance"])
-    def get(self, request, lesson_id: str):
-        params = self.query(s.CursorPageQuery)
-        lesson, page = services.list_attendance(
-            actor=request.user, lesson_id=lesson_id, limit=params["limit"], cursor=params["cursor"] or None
-        )
-        return Response(
-            {
-                "lesson_id": lesson["id"],
-                "items": [s.attendance_representation(record) for record in page.items],
-                "next_cursor": page.next_cursor,
-            }
-        )
-
-    @extend_schema(request=s.AttendanceIn, responses=s.AttendanceOut, tags=["attendance"])
-    def post(self, request, lesson_id: str):
-        data = self.validate(s.AttendanceIn, request.data)
-        records = services.mark_attendance(actor=request.user, lesson_id=lesson_id, records=data["records"])
-        return Response(
-            {
-                "lesson_id": lesson_id,
-                "items": [s.attendance_representation(record) for record in records],
-                "next_cursor": None,
-            }
-        )
-
-
-def _history_body(student_uid: str, page) -> dict:
-    return {
-        "student_uid": student_uid,
-        "items": [s.history_representation(lesson) for lesson in page.items],
-        "next_cursor": page.next_cursor,
-    }
-
-
-class MyLessonHistoryView(ApiView):
-    roles = STUDENTS
-
-    @extend_schema(parameters=[s.CursorPageQuery], responses=s.HistoryPageOut, tags=["history"])
-    def get(self, request):
-        params = self.query(s.CursorPageQuery)
-        page = services.lesson_history(
-            actor=request.user, student_uid=request.user.uid, limit=params["limit"], cursor=params["cursor"] or None
-        )
-        return Response(_history_body(request.user.uid, page))
-
-
-class StudentLessonHistoryView(ApiView):
-    """The student's teachers (their own courses only), linked parents and admins."""
-
-    roles = SIGNED_IN
-
-    @extend_schema(parameters=[s.CursorPageQuery], responses=s.HistoryPageOut, tags=["history"])
-    def get(self, request, uid: str):
-        params = self.query(s.CursorPageQuery)
-        page = services.lesson_history(
-            actor=request.user, student_uid=uid, limit=params["limit"], cursor=params["cursor"] or None
-        )
-        return Response(_history_body(uid, page))
-
-
-class CourseProgressView(ApiView):
-    roles = SIGNED_IN
-
-    @extend_schema(parameters=[s.ProgressIn], responses=s.ProgressOut, tags=["history"])
-    def get(self, request, course_id: str):
-        params = self.query(s.ProgressIn)
-        progress = services.course_progress(
-            actor=request.user, course_id=course_id, student_uid=params.get("student_uid")
-        )
-        return Response(progress)

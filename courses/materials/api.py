@@ -1,4 +1,4 @@
-"""Course materials API: upload, list, show, download (with Range), delete. Thin views over material_services."""
+"""Course materials API: upload, list, show, download (with Range), delete. Thin views over materials.services."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from courses import material_serializers as s
-from courses import material_services as services
+from courses.materials import serializers as s
+from courses.materials import services
 from cplatform.api import ApiView, page_body
 from cplatform.exception_handler import error_response
 from cplatform.uploads import limits, names, serving

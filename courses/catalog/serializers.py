@@ -1,0 +1,128 @@
+"""Input validation and output shapes for courses and the catalog."""
+
+from __future__ import annotations
+
+import re
+
+from rest_framework import serializers
+
+from courses.catalog.search import SORTS
+from courses.catalog.services import LEVELS
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer
+
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+LOCKED_FIELDS = ("teacher_uid", "teacher_name", "rating_avg", "rating_count", "enrolled_count", "id")
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+class PriceIn(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=1, max_value=10_000_000, help_text="minor units (cents); > 0")
+    currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217, e.g. EUR")
+
+
+def _has_word(value: str) -> str:
+    if not re.search(r"\w", value):
+        raise serializers.ValidationError("Use at least one letter or digit.")
+    return value
+
+
+class CourseIn(StrictSerializer):
+    unknown_hints = dict.fromkeys(LOCKED_FIELDS, "This field is kept by the server.")
+
+    title = serializers.CharField(min_length=3, max_length=120, validators=[_has_word])
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    subject = serializers.CharField(min_length=1, max_length=60, validators=[_has_word])
+    level = serializers.ChoiceField(choices=LEVELS)
+    language = serializers.RegexField(LANGUAGE, max_length=10, help_text="ISO 639 code, e.g. en, fr, pt-BR")
+    tags = serializers.ListField(
+        child=serializers.CharField(min_length=1, max_length=30), max_length=10, required=False, default=list
+    )
+    price = PriceIn(allow_null=True, required=False, default=None, help_text="null = free")
+    capacity = serializers.IntegerField(
+        min_value=1, max_value=10_000, allow_null=True, required=False, default=None, help_text="null = unlimited"
+    )
+    status = serializers.ChoiceField(choices=("draft", "published"), required=False, default="draft")
+
+    def validate_tags(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(tag.strip() for tag in value if tag.strip()))
+
+    def validate_price(self, value):
+        return dict(value) if value else None
+
+
+class CoursePatchIn(CourseIn):
+    status = serializers.ChoiceField(choices=("draft", "published", "archived"), required=False)
+
+
+class CourseListIn(CursorPageQuery):
+    q = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, help_text="search words (1-100 characters)"
+    )
+    subject = serializers.CharField(required=False, max_length=60)
+    level = serializers.ChoiceField(choices=LEVELS, required=False)
+    language = serializers.RegexField(LANGUAGE, required=False, max_length=10)
+    teacher = serializers.CharField(required=False, max_length=128, help_text="teacher uid")
+    price = serializers.ChoiceField(choices=("free", "paid"), required=False)
+    sort = serializers.ChoiceField(
+        choices=(*SORTS, "relevance"), required=False, help_text="default: newest; with q: relevance"
+    )
+    mine = serializers.BooleanField(required=False, default=False, help_text="teachers: my courses in any status")
+
+
+class CoverIn(serializers.Serializer):
+    cover = serializers.FileField()
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class PriceOut(serializers.Serializer):
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+class CourseOut(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    subject = serializers.CharField()
+    level = serializers.CharField()
+    language = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    price = PriceOut(allow_null=True)
+    is_free = serializers.BooleanField()
+    capacity = serializers.IntegerField(allow_null=True)
+    seats_left = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    teacher_uid = serializers.CharField()
+    teacher_name = serializers.CharField()
+    rating_avg = serializers.FloatField()
+    rating_count = serializers.IntegerField()
+    enrolled_count = serializers.IntegerField()
+    waitlist_count = serializers.IntegerField()
+    lesson_count = serializers.IntegerField(default=0)
+    cover_url = serializers.SerializerMethodField()
+    created_at = IsoDateTimeField()
+    updated_at = IsoDateTimeField()
+    published_at = IsoDateTimeField(allow_null=True)
+
+    def get_seats_left(self, course: dict) -> int | None:
+        if course.get("capacity") is None:
+            return None
+        return max(0, int(course["capacity"]) - int(course.get("enrolled_count", 0)))
+
+    def get_cover_url(self, course: dict) -> str | None:
+        if not course.get("cover_path"):
+            return None
+        return f"/api/v1/courses/{course['id']}/cover?v={course.get('cover_version', 0)}"
+
+
+class CoursePageOut(serializers.Serializer):
+    items = CourseOut(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+def course_representation(course: dict) -> dict:
+    return CourseOut(course).data

@@ -1,0 +1,197 @@
+"""Enrolments: a seat in a course (capacity, waitlist, payment), withdrawing, and the lists of them.
+
+Every function takes the acting user explicitly and raises cplatform.errors on refusal. Events go
+out only after the Firestore write committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from authentication.access import access_child, linked_children
+from courses import events
+from courses.access import PUBLISHED, access_course, get_course_or_404
+from courses.payments import has_paid_for_course
+from cplatform import errors, text
+from cplatform.actor import PARENT, STUDENT, Actor
+from firestore_operations import courses as course_store
+from firestore_operations import enrollments as enrollment_store
+from firestore_operations import users as user_store
+from firestore_operations.pagination import Page
+
+
+@dataclass
+class EnrollmentResult:
+    """outcome: created (a seat), waitlisted (a new waitlist place) or unchanged (a repeat)."""
+
+    enrollment: dict
+    outcome: str
+
+
+def _target_student(actor: Actor, student_uid: str | None) -> str:
+    """The student the actor acts for: herself, or a parent's linked child. Raises ValidationError, PermissionDenied."""
+    if actor.role == STUDENT:
+        if student_uid and student_uid != actor.uid:
+            raise errors.PermissionDenied("Students act only for themselves.")
+        return actor.uid
+    if actor.role == PARENT:
+        if not student_uid:
+            raise errors.ValidationError(
+                "Say which child: student_uid is required for parents.", fields={"student_uid": ["Required."]}
+            )
+        return access_child(actor, student_uid)
+    raise errors.PermissionDenied("Only students and their parents manage enrolments.", code="wrong_role")
+
+
+def _with_position(enrollment: dict) -> dict:
+    if enrollment.get("status") == enrollment_store.WAITLISTED and enrollment.get("waitlist_seq"):
+        position = enrollment_store.waitlist_position(enrollment["course_id"], int(enrollment["waitlist_seq"]))
+        return {**enrollment, "position": position}
+    return enrollment
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+def _membership(course: dict, enrollment: dict) -> dict:
+    return events.membership(
+        course, student_uid=enrollment["student_uid"], student_name=enrollment.get("student_name", "")
+    )
+
+
+def _announce_activation(course: dict, enrollment: dict, *, promoted: bool) -> None:
+    events.publish(events.enrollment_activated, **_membership(course, enrollment), promoted=promoted)
+
+
+def announce_promotions(course: dict, promoted: list[dict]) -> None:
+    """Tell subscribers about students a freed seat took off the waitlist."""
+    for enrollment in promoted:
+        _announce_activation(course, enrollment, promoted=True)
+
+
+def end_memberships(course: dict) -> None:
+    """An archived course: each active student stops being a member (enrollment_ended, reason archived)."""
+    for student_uid in enrollment_store.active_student_uids(course["id"]):
+        events.publish(events.enrollment_ended, **_membership(course, {"student_uid": student_uid}), reason="archived")
+
+
+def _announce_withdrawal(course: dict, enrollment: dict, result: enrollment_store.WithdrawResult) -> None:
+    if result.previous == enrollment_store.ACTIVE:
+        events.publish(events.enrollment_ended, **_membership(course, enrollment), reason="withdrawn")
+    announce_promotions(course, result.promoted)
+
+
+# --- enrolling and withdrawing -------------------------------------------------------------------
+
+
+def enroll_student(*, actor: Actor, course_id: str, student_uid: str | None = None) -> EnrollmentResult:
+    """Enrol the student (or put her on the waitlist of a full course); a repeat changes nothing.
+
+    Raises NotFound, PermissionDenied, ValidationError, Conflict (course not open, completed),
+    PaymentRequired (paid course without a completed payment).
+    """
+    target = _target_student(actor, student_uid)
+    course = get_course_or_404(course_id)
+    current = enrollment_store.get_enrollment(course_id, target)
+    if current and current.get("status") in (enrollment_store.ACTIVE, enrollment_store.WAITLISTED):
+        return EnrollmentResult(_with_position(current), "unchanged")
+    if course.get("status") != PUBLISHED:
+        raise errors.Conflict("This course is not open for enrolment.", code="course_not_open")
+    if course.get("price") and not has_paid_for_course(student_uid=target, course_id=course_id):
+        price = course["price"]
+        raise errors.PaymentRequired(
+            "This is a paid course: complete the payment first.",
+            price={"amount": price["amount"], "currency": price["currency"]},
+        )
+    profile = user_store.get_profile(target) or {}
+    if profile.get("role") != STUDENT:
+        raise errors.NotFound("No such student.")
+    name = profile.get("display_name", "")
+    result = enrollment_store.enroll(
+        course_id, target, student_name=name, student_sort=text.fold(name).strip(), enrolled_by=actor.uid
+    )
+    if result.outcome == "missing_course":
+        raise errors.NotFound("No such course.")
+    if result.outcome == "closed":
+        raise errors.Conflict("This course is not open for enrolment.", code="course_not_open")
+    if result.outcome == "completed":
+        raise errors.Conflict("This student has already completed the course.", code="already_completed")
+    enrollment = enrollment_store.get_enrollment(course_id, target)
+    if result.outcome == "unchanged":
+        return EnrollmentResult(_with_position(enrollment), "unchanged")
+    if result.outcome == "waitlisted":
+        return EnrollmentResult({**enrollment, "position": result.position}, "waitlisted")
+    _announce_activation(result.course, enrollment, promoted=False)
+    return EnrollmentResult(enrollment, "created")
+
+
+def withdraw_student(*, actor: Actor, course_id: str, student_uid: str | None = None) -> dict:
+    """Withdraw the student (kept in history); her seat goes to the first waiting student.
+
+    Raises NotFound (not enrolled), PermissionDenied, ValidationError, Conflict (completed).
+    """
+    target = _target_student(actor, student_uid)
+    result = enrollment_store.withdraw(course_id, target) if course_store.valid_id(course_id) else None
+    if result is None or result.outcome == "not_enrolled":
+        raise errors.NotFound("Not enrolled in this course.")
+    if result.outcome == "completed":
+        raise errors.Conflict("A completed course cannot be withdrawn from.", code="already_completed")
+    enrollment = enrollment_store.get_enrollment(course_id, target)
+    if result.outcome == "withdrawn":
+        _announce_withdrawal(get_course_or_404(course_id), enrollment, result)
+    return enrollment
+
+
+def withdraw_everywhere(*, student_uid: str) -> None:
+    """Give up a deleted student's seats and waitlist places (freed seats go to waiting students)."""
+    cursor = None
+    while True:
+        page = enrollment_store.list_student_enrollments(
+            student_uids=[student_uid], status=None, limit=100, cursor=cursor
+        )
+        for enrollment in page.items:
+            if enrollment.get("status") not in (enrollment_store.ACTIVE, enrollment_store.WAITLISTED):
+                continue
+            result = enrollment_store.withdraw(enrollment["course_id"], student_uid)
+            course = course_store.get_course(enrollment["course_id"])
+            if result.outcome == "withdrawn" and course:
+                _announce_withdrawal(course, enrollment, result)
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def get_enrollment(*, actor: Actor, course_id: str, student_uid: str | None = None) -> dict:
+    """The student's enrolment in the course, with her waitlist position. Raises NotFound, PermissionDenied."""
+    target = _target_student(actor, student_uid)
+    enrollment = enrollment_store.get_enrollment(course_id, target)
+    if enrollment is None:
+        raise errors.NotFound("Not enrolled in this course.")
+    return _with_position(enrollment)
+
+
+def list_my_enrollments(
+    *, actor: Actor, status: str | None, student_uid: str | None, limit: int, cursor: str | None
+) -> Page:
+    """A student's enrolments, or a parent's children's (optionally one child). One query per page.
+
+    Raises PermissionDenied, ValidationError.
+    """
+    if actor.role == STUDENT:
+        uids = [_target_student(actor, student_uid)]
+    elif actor.role == PARENT:
+        uids = [_target_student(actor, student_uid)] if student_uid else linked_children(actor)
+    else:
+        raise errors.PermissionDenied("Only students and parents have enrolments.", code="wrong_role")
+    if not uids:
+        return Page(items=[])
+    return enrollment_store.list_student_enrollments(student_uids=uids, status=status, limit=limit, cursor=cursor)
+
+
+def list_course_roster(*, actor: Actor, course_id: str, status: str | None, limit: int, cursor: str | None) -> Page:
+    """The course's enrolments for its teacher or an admin. Raises NotFound, PermissionDenied, ValidationError."""
+    access_course(actor, course_id, for_write=True)
+    return enrollment_store.list_course_enrollments(course_id=course_id, status=status, limit=limit, cursor=cursor)
