@@ -35,6 +35,13 @@ class CursorPageQuery(serializers.Serializer):
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
+def cursor_page_out(name: str, item_serializer: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The shape of one page of a list, `items` and `next_cursor`, for the OpenAPI schema (views build the
+    body with cplatform.api.page_body): `CoursePageOut = cursor_page_out("CoursePageOut", CourseOut)`."""
+    fields = {"items": item_serializer(many=True), "next_cursor": serializers.CharField(allow_null=True)}
+    return type(name, (serializers.Serializer,), {**fields, "__module__": item_serializer.__module__})
+
+
 class StrictSerializer(serializers.Serializer):
     """Unknown fields are a 400 naming them, not silently dropped (a typo would otherwise look like success)."""
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from courses.catalog.search import SORTS
 from courses.catalog.services import LEVELS
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer, cursor_page_out
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 LOCKED_FIELDS = ("teacher_uid", "teacher_name", "rating_avg", "rating_count", "enrolled_count", "id")
@@ -119,9 +119,7 @@ class CourseOut(serializers.Serializer):
         return f"/api/v1/courses/{course['id']}/cover?v={course.get('cover_version', 0)}"
 
 
-class CoursePageOut(serializers.Serializer):
-    items = CourseOut(many=True)
-    next_cursor = serializers.CharField(allow_null=True)
+CoursePageOut = cursor_page_out("CoursePageOut", CourseOut)
 
 
 def course_representation(course: dict) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer, cursor_page_out
 
 ENROLLMENT_STATUSES = ("active", "waitlisted", "withdrawn", "completed")
 
@@ -44,9 +44,7 @@ class EnrollmentOut(serializers.Serializer):
     enrolled_by = serializers.CharField()
 
 
-class EnrollmentPageOut(serializers.Serializer):
-    items = EnrollmentOut(many=True)
-    next_cursor = serializers.CharField(allow_null=True)
+EnrollmentPageOut = cursor_page_out("EnrollmentPageOut", EnrollmentOut)
 
 
 def enrollment_representation(enrollment: dict) -> dict:

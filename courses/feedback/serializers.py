@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cplatform.serializers import IsoDateTimeField, StrictSerializer
+from cplatform.serializers import IsoDateTimeField, StrictSerializer, cursor_page_out
 
 
 class FeedbackIn(StrictSerializer):
@@ -33,9 +33,7 @@ class FeedbackOut(serializers.Serializer):
     created_at = IsoDateTimeField()
 
 
-class FeedbackPageOut(serializers.Serializer):
-    items = FeedbackOut(many=True)
-    next_cursor = serializers.CharField(allow_null=True)
+FeedbackPageOut = cursor_page_out("FeedbackPageOut", FeedbackOut)
 
 
 def feedback_representation(feedback: dict) -> dict:

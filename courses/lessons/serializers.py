@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from icalendar import Calendar, Event
 from rest_framework import serializers
 
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer, cursor_page_out
 from firestore_operations.documents import iso
 
 TIMEZONES = frozenset(zoneinfo.available_timezones())
@@ -153,9 +153,7 @@ class LessonWithWarningsOut(LessonOut):
     warnings = serializers.ListField(child=serializers.CharField(), help_text="e.g. outside_availability")
 
 
-class LessonPageOut(serializers.Serializer):
-    items = LessonOut(many=True)
-    next_cursor = serializers.CharField(allow_null=True)
+LessonPageOut = cursor_page_out("LessonPageOut", LessonOut)
 
 
 class ScheduleItemOut(LessonOut):

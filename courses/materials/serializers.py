@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, cursor_page_out
 
 
 class MaterialUploadIn(serializers.Serializer):
@@ -32,9 +32,7 @@ class MaterialOut(serializers.Serializer):
     download_url = serializers.CharField()
 
 
-class MaterialPageOut(serializers.Serializer):
-    items = MaterialOut(many=True)
-    next_cursor = serializers.CharField(allow_null=True)
+MaterialPageOut = cursor_page_out("MaterialPageOut", MaterialOut)
 
 
 def material_representation(material: dict) -> dict:
