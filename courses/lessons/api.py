@@ -14,11 +14,8 @@ from rest_framework.response import Response
 from courses import clock
 from courses.lessons import serializers as s
 from courses.lessons import services
-from cplatform.actor import PARENT, STUDENT, TEACHER
 from cplatform.api import ApiView
 from middlewares.roles import SIGNED_IN, TEACHERS_AND_ADMINS
-
-SCHEDULE_ROLES = frozenset({TEACHER, STUDENT, PARENT})
 
 
 def _with_warnings(lesson: dict, warnings: list[str]) -> dict:
@@ -89,7 +86,7 @@ class CancelLessonView(ApiView):
 
 
 class MyScheduleView(ApiView):
-    roles = SCHEDULE_ROLES
+    roles = services.SCHEDULE_ROLES
 
     @extend_schema(parameters=[s.ScheduleIn], responses=s.ScheduleOut, tags=["schedule"])
     def get(self, request):
@@ -104,7 +101,7 @@ class MyScheduleView(ApiView):
 class MyCalendarView(ApiView):
     """The schedule as an iCalendar feed (normal sign-in: calendar apps need a signed feed URL, future work)."""
 
-    roles = SCHEDULE_ROLES
+    roles = services.SCHEDULE_ROLES
 
     def perform_content_negotiation(self, request, force=False):
         # Calendar apps send Accept: text/calendar; errors are still answered in JSON.

@@ -18,11 +18,10 @@ from courses.lessons import services
 from courses.presenters import course_view, list_query, next_url, render, start_of_today, validate_page_form
 from courses.presenters import zone as viewer_zone
 from cplatform import errors
-from cplatform.actor import PARENT, STUDENT, TEACHER
+from cplatform.actor import PARENT
 from cplatform.pages import FormErrors, flash, form_errors, page, validate_form
 from middlewares.roles import TEACHERS_AND_ADMINS
 
-SCHEDULE_ROLES = frozenset({TEACHER, STUDENT, PARENT})
 LESSON_FIELDS = ("title", "starts_at", "duration_minutes", "description", "location", "meeting_url")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # A week view reads at most this many pages of the schedule.
@@ -204,7 +203,7 @@ def _week_start(request) -> tuple[dt.date, FormErrors]:
     return day - dt.timedelta(days=day.weekday()), failure
 
 
-@page(roles=SCHEDULE_ROLES)
+@page(roles=services.SCHEDULE_ROLES)
 @require_http_methods(["GET", "HEAD"])
 def schedule(request):
     actor = request.actor

@@ -33,6 +33,8 @@ CALENDAR_FUTURE = dt.timedelta(days=62)
 # A calendar feed is one response; this bounds it (a teacher with 2000 lessons in 92 days is not a person).
 CALENDAR_MAX_EVENTS = 2000
 OUTSIDE_AVAILABILITY = "outside_availability"
+# Who has a schedule (the week page, the schedule API and its .ics feed).
+SCHEDULE_ROLES = frozenset({TEACHER, STUDENT, PARENT})
 
 
 def _lesson_in_course(course_id: str, lesson_id: str) -> dict:
