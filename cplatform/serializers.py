@@ -10,7 +10,6 @@ from firestore_operations.documents import iso
 from firestore_operations.pagination import MAX_LIMIT
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
 def validate_input(serializer_class, data, **kwargs) -> dict:
     """Validate request or frame data with an action's input serializer: the one way every API view,
     page and WebSocket consumer checks input. Raises DRF's ValidationError (mapped to the error shape
@@ -20,6 +19,7 @@ def validate_input(serializer_class, data, **kwargs) -> dict:
     return serializer.validated_data
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class IsoDateTimeField(serializers.Field):
     """UTC datetimes as ISO 8601 with a Z."""
 
