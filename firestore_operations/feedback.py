@@ -8,7 +8,8 @@ post at once. Hidden feedback counts for nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from collections.abc import Callable
 
 from google.cloud import firestore
 
@@ -61,22 +62,34 @@ def _apply(course: dict, remove: int | None, add: int | None) -> dict:
     return _rating_fields(max(0, total), max(0, count))
 
 
-@dataclass
-class SaveResult:
-    """outcome: missing_course | created | updated."""
-
-    outcome: str
+class Saved(enum.Enum):
+    CREATED = "created"
+    UPDATED = "updated"
 
 
-def save_feedback(course_id: str, student_uid: str, *, rating: int, comment: str, student_name: str) -> SaveResult:
-    """Create or replace the student's rating and comment, moving the course's rating atomically."""
+class Change(enum.Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+def save_feedback(
+    course_id: str,
+    student_uid: str,
+    *,
+    rating: int,
+    comment: str,
+    student_name: str,
+    check: Callable[[dict | None], None],
+) -> Saved:
+    """Create or replace the student's rating and comment, moving the course's rating atomically.
+
+    `check(course)` runs on the fresh course read and raises to refuse (nothing is written)."""
     course_ref, ref = _course_ref(course_id), _ref(course_id, student_uid)
 
-    def body(unit: AtomicUnit) -> SaveResult:
+    def body(unit: AtomicUnit) -> Saved:
         course = unit.get(course_ref)
         current = unit.get(ref)
-        if course is None:
-            return SaveResult("missing_course")
+        check(course)
         hidden = bool(current and current.get("hidden"))
         data = {
             "course_id": course_id,
@@ -92,22 +105,25 @@ def save_feedback(course_id: str, student_uid: str, *, rating: int, comment: str
         unit.put(ref, data)
         ratings = _apply(course, _visible_rating(current), None if hidden else rating)
         unit.update(course_ref, {**ratings, "updated_at": firestore.SERVER_TIMESTAMP})
-        return SaveResult("created" if current is None else "updated")
+        return Saved.CREATED if current is None else Saved.UPDATED
 
     return run_atomically(body)
 
 
-def set_hidden(course_id: str, student_uid: str, *, hidden: bool, by_uid: str) -> str:
-    """Hide or show the feedback (its rating leaves or rejoins the average). missing | unchanged | changed."""
+def set_hidden(
+    course_id: str, student_uid: str, *, hidden: bool, by_uid: str, check: Callable[[dict | None, dict | None], None]
+) -> Change:
+    """Hide or show the feedback (its rating leaves or rejoins the average).
+
+    `check(course, feedback)` runs on the fresh reads and raises to refuse."""
     course_ref, ref = _course_ref(course_id), _ref(course_id, student_uid)
 
-    def body(unit: AtomicUnit) -> str:
+    def body(unit: AtomicUnit) -> Change:
         course = unit.get(course_ref)
         current = unit.get(ref)
-        if course is None or current is None:
-            return "missing"
+        check(course, current)
         if bool(current.get("hidden")) == hidden:
-            return "unchanged"
+            return Change.UNCHANGED
         rating = int(current["rating"])
         ratings = _apply(course, rating if hidden else None, None if hidden else rating)
         unit.update(
@@ -120,21 +136,20 @@ def set_hidden(course_id: str, student_uid: str, *, hidden: bool, by_uid: str) -
             },
         )
         unit.update(course_ref, {**ratings, "updated_at": firestore.SERVER_TIMESTAMP})
-        return "changed"
+        return Change.CHANGED
 
     return run_atomically(body)
 
 
-def set_reply(course_id: str, student_uid: str, *, reply: str, by_uid: str) -> str:
-    """Record the teacher's one reply. missing | already_replied | replied."""
+def set_reply(
+    course_id: str, student_uid: str, *, reply: str, by_uid: str, check: Callable[[dict | None], None]
+) -> None:
+    """Record the teacher's reply. `check(feedback)` runs on the fresh read and raises to refuse."""
     ref = _ref(course_id, student_uid)
 
-    def body(unit: AtomicUnit) -> str:
+    def body(unit: AtomicUnit) -> None:
         current = unit.get(ref)
-        if current is None:
-            return "missing"
-        if current.get("reply"):
-            return "already_replied"
+        check(current)
         unit.update(
             ref,
             {
@@ -144,9 +159,8 @@ def set_reply(course_id: str, student_uid: str, *, reply: str, by_uid: str) -> s
                 "updated_at": firestore.SERVER_TIMESTAMP,
             },
         )
-        return "replied"
 
-    return run_atomically(body)
+    run_atomically(body)
 
 
 def list_feedback(*, course_id: str, include_hidden: bool, limit: int, cursor: str | None) -> Page:

@@ -25,18 +25,22 @@ def post_feedback(*, actor: Actor, course_id: str, rating: int, comment: str) ->
     if not enrollment or not enrollment.get("ever_active"):
         raise errors.PermissionDenied("Only students who are or were enrolled in this course can rate it.")
     student_name = enrollment.get("student_name", "")
-    result = feedback_store.save_feedback(
-        course_id, actor.uid, rating=rating, comment=comment, student_name=student_name
+
+    def check(current_course: dict | None) -> None:
+        if current_course is None:
+            raise errors.NotFound("No such course.")
+
+    saved = feedback_store.save_feedback(
+        course_id, actor.uid, rating=rating, comment=comment, student_name=student_name, check=check
     )
-    if result.outcome == "missing_course":
-        raise errors.NotFound("No such course.")
-    if result.outcome == "created":
+    created = saved is feedback_store.Saved.CREATED
+    if created:
         events.publish(
             events.feedback_created,
             **events.membership(course, student_uid=actor.uid, student_name=student_name),
             rating=rating,
         )
-    return feedback_store.get_feedback(course_id, actor.uid), result.outcome == "created"
+    return feedback_store.get_feedback(course_id, actor.uid), created
 
 
 def list_feedback(*, actor: Actor, course_id: str, limit: int, cursor: str | None) -> Page:
@@ -52,11 +56,14 @@ def reply_to_feedback(*, actor: Actor, course_id: str, student_uid: str, reply: 
     course = access_course(actor, course_id)
     if not is_owner(actor, course):
         raise errors.PermissionDenied("Only the course's teacher can reply to its feedback.")
-    outcome = feedback_store.set_reply(course_id, student_uid, reply=reply, by_uid=actor.uid)
-    if outcome == "missing":
-        raise errors.NotFound("No feedback from this student.")
-    if outcome == "already_replied":
-        raise errors.Conflict("You already replied to this feedback.", code="already_replied")
+
+    def check(feedback: dict | None) -> None:
+        if feedback is None:
+            raise errors.NotFound("No feedback from this student.")
+        if feedback.get("reply"):
+            raise errors.Conflict("You already replied to this feedback.", code="already_replied")
+
+    feedback_store.set_reply(course_id, student_uid, reply=reply, by_uid=actor.uid, check=check)
     return feedback_store.get_feedback(course_id, student_uid)
 
 
@@ -64,7 +71,10 @@ def hide_feedback(*, actor: Actor, course_id: str, student_uid: str, hidden: boo
     """An admin hides (or shows again) a feedback; hidden ratings leave the average. Raises NotFound."""
     if actor.role != ADMIN:
         raise errors.PermissionDenied("Only admins moderate feedback.", code="wrong_role")
-    outcome = feedback_store.set_hidden(course_id, student_uid, hidden=hidden, by_uid=actor.uid)
-    if outcome == "missing":
-        raise errors.NotFound("No such feedback.")
+
+    def check(course: dict | None, feedback: dict | None) -> None:
+        if course is None or feedback is None:
+            raise errors.NotFound("No such feedback.")
+
+    feedback_store.set_hidden(course_id, student_uid, hidden=hidden, by_uid=actor.uid, check=check)
     return feedback_store.get_feedback(course_id, student_uid)
