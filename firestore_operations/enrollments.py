@@ -18,7 +18,7 @@ from google.cloud import firestore
 from firestore_operations.atomic import AtomicUnit, run_atomically
 from firestore_operations.batches import update_matching
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.pagination import ASCENDING, DESCENDING, Page, fetch_page
 
 COLLECTION = "enrollments"
@@ -47,7 +47,7 @@ def enrollment_id(course_id: str, student_uid: str) -> str:
 
 
 def get_enrollment(course_id: str, student_uid: str) -> dict | None:
-    if not course_id or not student_uid or "/" in course_id + student_uid:
+    if not (valid_id(course_id) and valid_id(student_uid)):
         return None
     return snapshot_to_dict(db().collection(COLLECTION).document(enrollment_id(course_id, student_uid)).get())
 
