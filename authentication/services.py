@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import time
+from math import ceil
 
 from django.conf import settings
+from django.core.cache import cache
 
 from authentication import events, identity
 from authentication.access import MAX_CHILDREN, access_profile, children_of, get_profile_or_404
@@ -117,22 +120,47 @@ def create_admin(*, email: str, password: str, display_name: str) -> dict:
     return _create_account_with_profile(email=email, password=password, display_name=display_name, role=ADMIN)
 
 
-def _login_subjects(email: str, client_ip: str) -> list[str]:
-    return [f"email:{email.strip().lower()}", f"ip:{client_ip}"]
+def _check_account_delay(email: str) -> None:
+    """After many failures on one account (from anywhere), each attempt waits a doubling delay, capped
+    at LOGIN_ACCOUNT_DELAY_MAX_SECONDS: slow for a guesser, never a lock on the owner. Raises RateLimited."""
+    state = cache.get(f"login-account:{email}") or {"failures": 0, "last": 0.0}
+    over = state["failures"] - settings.LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY
+    if over < 0:
+        return
+    delay = min(2**over, settings.LOGIN_ACCOUNT_DELAY_MAX_SECONDS)
+    wait = state["last"] + delay - time.time()
+    if wait > 0:
+        raise errors.RateLimited(
+            "Many failed sign-ins on this account; wait a few seconds before trying again.", retry_after=ceil(wait)
+        )
+
+
+def _record_account_failure(email: str) -> None:
+    key = f"login-account:{email}"
+    state = cache.get(key) or {"failures": 0, "last": 0.0}
+    cache.set(key, {"failures": state["failures"] + 1, "last": time.time()}, settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def sign_in(*, email: str, password: str, client_ip: str) -> dict:
-    """Tokens and profile for an email/password pair. Raises Unauthenticated, RateLimited."""
-    subjects = _login_subjects(email, client_ip)
-    window, limit = settings.LOGIN_FAILURE_WINDOW_SECONDS, settings.LOGIN_FAILURE_LIMIT
+    """Tokens and profile for an email/password pair. Raises Unauthenticated, RateLimited.
+
+    Attempts are counted before they are made (an atomic increment), so a parallel burst cannot slip
+    past the limit: LOGIN_FAILURE_LIMIT per account and address, LOGIN_ADDRESS_LIMIT per address,
+    and a progressive, capped delay per account from all addresses.
+    """
+    email = email.strip().lower()
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     message = "Too many failed sign-in attempts; wait a while before trying again."
-    rate_limit.ensure_below("login", subjects, limit=limit, window=window, message=message)
+    pair = f"{email}|{client_ip}"
+    rate_limit.consume("login-address", client_ip, limit=settings.LOGIN_ADDRESS_LIMIT, window=window, message=message)
+    rate_limit.consume("login-pair", pair, limit=settings.LOGIN_FAILURE_LIMIT, window=window, message=message)
+    _check_account_delay(email)
     try:
-        tokens = identity.sign_in_with_password(email.strip().lower(), password)
+        tokens = identity.sign_in_with_password(email, password)
     except identity.InvalidCredentials as exc:
-        for subject in subjects:
-            rate_limit.hit("login", subject, window)
+        _record_account_failure(email)
         raise errors.Unauthenticated("Wrong email or password.", code="invalid_credentials") from exc
+    rate_limit.reset("login-pair", pair, window)
     profile = user_store.get_profile(tokens["uid"])
     if profile is None:
         raise errors.Unauthenticated("This account has no profile; contact an admin.", code="no_profile")
