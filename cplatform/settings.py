@@ -97,6 +97,9 @@ CHAT_MAX_ROOMS_PER_SOCKET = env.int("CHAT_MAX_ROOMS_PER_SOCKET", default=500)
 # "Looking at this room" and "online" marks expire unless a ping (every 30 s) refreshes them.
 CHAT_VIEWING_TTL_SECONDS = env.int("CHAT_VIEWING_TTL_SECONDS", default=90)
 CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
+# Open sockets re-read their rooms this often (one query), so a lost room.left event cannot keep a
+# removed member listening for longer.
+CHAT_MEMBERSHIP_RECHECK_SECONDS = env.float("CHAT_MEMBERSHIP_RECHECK_SECONDS", default=30)
 
 # --- Django -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
