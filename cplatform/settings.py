@@ -59,6 +59,8 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 # Sign-in attempts one address may make in the window, whatever the emails (password spraying).
 LOGIN_ADDRESS_LIMIT = env.int("LOGIN_ADDRESS_LIMIT", default=50)
+# People searches one user may run per minute.
+USER_SEARCH_LIMIT = env.int("USER_SEARCH_LIMIT", default=60)
 # Failures on one account from all addresses before each further attempt waits (doubling, capped):
 # a progressive delay, never a lock anyone could keep on someone else's account.
 LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY = env.int("LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY", default=20)

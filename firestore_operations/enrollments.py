@@ -42,6 +42,19 @@ def teacher_has_student(teacher_uid: str, student_uid: str) -> bool:
     return any(True for _ in query.stream())
 
 
+def student_uids_of_teacher(teacher_uid: str, *, limit: int = 2000) -> set[str]:
+    """Students the teacher teaches or taught (one query over her enrolments, uids only)."""
+    query = (
+        db()
+        .collection(COLLECTION)
+        .where(filter=firestore.FieldFilter("teacher_uid", "==", teacher_uid))
+        .where(filter=firestore.FieldFilter("status", "in", TEACHING_STATUSES))
+        .select(["student_uid"])
+        .limit(limit)
+    )
+    return {snap.get("student_uid") for snap in query.stream()}
+
+
 def enrollment_id(course_id: str, student_uid: str) -> str:
     return f"{course_id}_{student_uid}"
 

@@ -58,11 +58,17 @@ def search_profiles(
     limit: int,
     cursor: str | None,
     keep=None,
+    with_email: bool = False,
 ) -> Page:
-    """One query: at most one array filter (a search token, else a subject), equality filters, by name."""
+    """One query: at most one array filter (a search token, else a subject), equality filters, by name.
+
+    Tokens come from names only (`name_tokens`), or from names and email addresses (`search_tokens`)
+    `with_email`: only admins may match on email, or search would reveal hidden addresses.
+    """
     query = db().collection(COLLECTION)
     if token:
-        query = query.where(filter=firestore.FieldFilter("search_tokens", "array_contains", token))
+        field = "search_tokens" if with_email else "name_tokens"
+        query = query.where(filter=firestore.FieldFilter(field, "array_contains", token))
     elif subject:
         query = query.where(filter=firestore.FieldFilter("subjects_lower", "array_contains", subject))
     if role:
