@@ -10,11 +10,12 @@ from rest_framework.response import Response
 from authentication import access, services
 from authentication import serializers as s
 from cplatform.api import ApiView, page_body
+from cplatform.client_address import client_address
 from middlewares.roles import ADMINS, PARENTS, PUBLIC, SIGNED_IN, STUDENTS, TEACHERS, TEACHERS_AND_ADMINS
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_address(request)
 
 
 class RegisterView(ApiView):

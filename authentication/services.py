@@ -8,13 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import time
+from math import ceil
 
 from django.conf import settings
+from django.core.cache import cache
 
 from authentication import events, identity
 from authentication.access import MAX_CHILDREN, access_profile, children_of, get_profile_or_404
 from cplatform import errors, images, rate_limit, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
+from firestore_operations import enrollments as enrollment_store
 from firestore_operations import errors as data_errors
 from firestore_operations import parent_links as link_store
 from firestore_operations import storage
@@ -60,6 +64,7 @@ def _search_fields(display_name: str, email: str, subjects: list[str]) -> dict:
     local_part = email.split("@", 1)[0]
     return {
         "search_tokens": [*text.prefix_tokens(display_name, local_part), *_email_tokens(email)],
+        "name_tokens": text.prefix_tokens(display_name),
         "sort_name": text.fold(display_name).strip(),
         "subjects_lower": [text.fold(subject).strip() for subject in subjects],
     }
@@ -117,22 +122,47 @@ def create_admin(*, email: str, password: str, display_name: str) -> dict:
     return _create_account_with_profile(email=email, password=password, display_name=display_name, role=ADMIN)
 
 
-def _login_subjects(email: str, client_ip: str) -> list[str]:
-    return [f"email:{email.strip().lower()}", f"ip:{client_ip}"]
+def _check_account_delay(email: str) -> None:
+    """After many failures on one account (from anywhere), each attempt waits a doubling delay, capped
+    at LOGIN_ACCOUNT_DELAY_MAX_SECONDS: slow for a guesser, never a lock on the owner. Raises RateLimited."""
+    state = cache.get(f"login-account:{email}") or {"failures": 0, "last": 0.0}
+    over = state["failures"] - settings.LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY
+    if over < 0:
+        return
+    delay = min(2**over, settings.LOGIN_ACCOUNT_DELAY_MAX_SECONDS)
+    wait = state["last"] + delay - time.time()
+    if wait > 0:
+        raise errors.RateLimited(
+            "Many failed sign-ins on this account; wait a few seconds before trying again.", retry_after=ceil(wait)
+        )
+
+
+def _record_account_failure(email: str) -> None:
+    key = f"login-account:{email}"
+    state = cache.get(key) or {"failures": 0, "last": 0.0}
+    cache.set(key, {"failures": state["failures"] + 1, "last": time.time()}, settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def sign_in(*, email: str, password: str, client_ip: str) -> dict:
-    """Tokens and profile for an email/password pair. Raises Unauthenticated, RateLimited."""
-    subjects = _login_subjects(email, client_ip)
-    window, limit = settings.LOGIN_FAILURE_WINDOW_SECONDS, settings.LOGIN_FAILURE_LIMIT
+    """Tokens and profile for an email/password pair. Raises Unauthenticated, RateLimited.
+
+    Attempts are counted before they are made (an atomic increment), so a parallel burst cannot slip
+    past the limit: LOGIN_FAILURE_LIMIT per account and address, LOGIN_ADDRESS_LIMIT per address,
+    and a progressive, capped delay per account from all addresses.
+    """
+    email = email.strip().lower()
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     message = "Too many failed sign-in attempts; wait a while before trying again."
-    rate_limit.ensure_below("login", subjects, limit=limit, window=window, message=message)
+    pair = f"{email}|{client_ip}"
+    rate_limit.consume("login-address", client_ip, limit=settings.LOGIN_ADDRESS_LIMIT, window=window, message=message)
+    rate_limit.consume("login-pair", pair, limit=settings.LOGIN_FAILURE_LIMIT, window=window, message=message)
+    _check_account_delay(email)
     try:
-        tokens = identity.sign_in_with_password(email.strip().lower(), password)
+        tokens = identity.sign_in_with_password(email, password)
     except identity.InvalidCredentials as exc:
-        for subject in subjects:
-            rate_limit.hit("login", subject, window)
+        _record_account_failure(email)
         raise errors.Unauthenticated("Wrong email or password.", code="invalid_credentials") from exc
+    rate_limit.reset("login-pair", pair, window)
     profile = user_store.get_profile(tokens["uid"])
     if profile is None:
         raise errors.Unauthenticated("This account has no profile; contact an admin.", code="no_profile")
@@ -390,39 +420,91 @@ def _search(
     limit: int,
     cursor: str | None,
     hide_disabled: bool,
+    with_email: bool,
+    admit=None,
 ) -> Page:
-    # Words of a name are split and folded; an email address is matched as typed (lowercased).
-    emails = [part.lower() for part in q.split() if "@" in part]
+    # Words of a name are split and folded; an email address is matched as typed (lowercased), and
+    # only when the searcher may see emails.
+    emails = [part.lower() for part in q.split() if "@" in part] if with_email else []
     terms = [*emails, *text.query_terms(" ".join(part for part in q.split() if "@" not in part))]
     if q and not terms:
-        raise errors.ValidationError("Type at least one letter or digit to search.", fields={"q": ["No words."]})
+        message = "Type at least one letter or digit to search." if with_email else "Search by name."
+        raise errors.ValidationError(message, fields={"q": ["No words."]})
     subject_key = text.fold(subject).strip() if subject else None
+    token_field = "search_tokens" if with_email else "name_tokens"
     # Firestore takes one array-contains per query: the longest term goes to the query, the other
     # terms (and the subject, when there is a term) are checked on the returned rows.
     primary = max(terms, key=len) if terms else None
     others = [term for term in terms if term != primary]
 
     def keep(row: dict) -> bool:
-        tokens = set(row.get("search_tokens", []))
+        tokens = set(row.get(token_field, []))
         if any(term not in tokens for term in others):
             return False
         if primary and subject_key and subject_key not in row.get("subjects_lower", []):
             return False
+        if admit is not None and not admit(row):
+            return False
         return not (hide_disabled and row.get("disabled"))
 
     return user_store.search_profiles(
-        token=primary, subject=subject_key, role=role, disabled=disabled, limit=limit, cursor=cursor, keep=keep
+        token=primary,
+        subject=subject_key,
+        role=role,
+        disabled=disabled,
+        limit=limit,
+        cursor=cursor,
+        keep=keep,
+        with_email=with_email,
     )
 
 
 def search_users(
     *, actor: Actor, q: str, role: str | None, subject: str | None, limit: int, cursor: str | None
 ) -> Page:
-    """Teachers and admins find users by name/email prefix, role and subject. Raises ValidationError."""
+    """Find people by name, role and subject. Raises PermissionDenied, ValidationError, RateLimited.
+
+    Admins find anyone, by email too. Teachers find other teachers and their own students (those
+    who are or were enrolled in their courses), by name only: the directory is no list of every
+    student, and no search can be used to guess a hidden email address.
+    """
     check_roles(actor, TEACHERS_AND_ADMINS)
-    if role == ADMIN and actor.role != ADMIN:
-        raise errors.PermissionDenied("Only admins can search admin accounts.")
-    return _search(q=q, role=role, subject=subject, disabled=None, limit=limit, cursor=cursor, hide_disabled=True)
+    rate_limit.consume(
+        "user-search",
+        actor.uid,
+        limit=settings.USER_SEARCH_LIMIT,
+        window=60,
+        message=f"At most {settings.USER_SEARCH_LIMIT} searches a minute; wait a moment.",
+    )
+    if actor.role == ADMIN:
+        return _search(
+            q=q,
+            role=role,
+            subject=subject,
+            disabled=None,
+            limit=limit,
+            cursor=cursor,
+            hide_disabled=True,
+            with_email=True,
+        )
+    if role not in (None, TEACHER, STUDENT):
+        raise errors.PermissionDenied("Teachers search teachers and their own students.", code="wrong_role")
+    own_students = enrollment_store.student_uids_of_teacher(actor.uid) if role != TEACHER else set()
+
+    def admit(row: dict) -> bool:
+        return row.get("role") == TEACHER or row["id"] in own_students
+
+    return _search(
+        q=q,
+        role=role,
+        subject=subject,
+        disabled=None,
+        limit=limit,
+        cursor=cursor,
+        hide_disabled=True,
+        with_email=False,
+        admit=admit,
+    )
 
 
 def admin_list_users(
@@ -430,7 +512,16 @@ def admin_list_users(
 ) -> Page:
     """Every account, disabled ones included, with filters. Raises ValidationError."""
     check_roles(actor, ADMINS)
-    return _search(q=q, role=role, subject=None, disabled=disabled, limit=limit, cursor=cursor, hide_disabled=False)
+    return _search(
+        q=q,
+        role=role,
+        subject=None,
+        disabled=disabled,
+        limit=limit,
+        cursor=cursor,
+        hide_disabled=False,
+        with_email=True,
+    )
 
 
 def admin_update_user(*, actor: Actor, uid: str, role: str | None = None, disabled: bool | None = None) -> dict:

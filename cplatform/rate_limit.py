@@ -30,6 +30,12 @@ def hit(scope: str, subject: str, window: int) -> int:
         return 1
 
 
+def reset(scope: str, subject: str, window: int) -> None:
+    """Forget this window's count (a successful sign-in clears its own failures)."""
+    key, _ = _key(scope, subject, window)
+    cache.delete(key)
+
+
 def ensure_below(scope: str, subjects: list[str], *, limit: int, window: int, message: str) -> None:
     """Raise RateLimited when any subject already reached `limit` hits in this window."""
     for subject in subjects:

@@ -57,6 +57,14 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# Sign-in attempts one address may make in the window, whatever the emails (password spraying).
+LOGIN_ADDRESS_LIMIT = env.int("LOGIN_ADDRESS_LIMIT", default=50)
+# People searches one user may run per minute.
+USER_SEARCH_LIMIT = env.int("USER_SEARCH_LIMIT", default=60)
+# Failures on one account from all addresses before each further attempt waits (doubling, capped):
+# a progressive delay, never a lock anyone could keep on someone else's account.
+LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY = env.int("LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY", default=20)
+LOGIN_ACCOUNT_DELAY_MAX_SECONDS = env.int("LOGIN_ACCOUNT_DELAY_MAX_SECONDS", default=30)
 # X-Firestore-Reads / X-Firestore-Writes response headers.
 FIRESTORE_COUNT_HEADERS = env.bool("FIRESTORE_COUNT_HEADERS", default=DEBUG)
 
@@ -91,6 +99,9 @@ CHAT_MAX_ROOMS_PER_SOCKET = env.int("CHAT_MAX_ROOMS_PER_SOCKET", default=500)
 # "Looking at this room" and "online" marks expire unless a ping (every 30 s) refreshes them.
 CHAT_VIEWING_TTL_SECONDS = env.int("CHAT_VIEWING_TTL_SECONDS", default=90)
 CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
+# Open sockets re-read their rooms this often (one query), so a lost room.left event cannot keep a
+# removed member listening for longer.
+CHAT_MEMBERSHIP_RECHECK_SECONDS = env.float("CHAT_MEMBERSHIP_RECHECK_SECONDS", default=30)
 
 # --- Django -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -201,7 +212,10 @@ NOTIFICATION_DIGEST_MAX_ITEMS = env.int("NOTIFICATION_DIGEST_MAX_ITEMS", default
 NOTIFICATION_EMAIL_SUBJECT_PREFIX = env("NOTIFICATION_EMAIL_SUBJECT_PREFIX", default="[cplatform] ")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# How many trusted proxies append to X-Forwarded-For (1: the load balancer only); see cplatform/client_address.py.
+PROXY_HOPS = env.int("PROXY_HOPS", default=1)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {

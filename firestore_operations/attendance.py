@@ -14,7 +14,7 @@ from collections.abc import Callable
 from google.cloud import firestore
 
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.enrollments import COLLECTION as ENROLLMENTS
 from firestore_operations.enrollments import enrollment_id
 from firestore_operations.lessons import COLLECTION as LESSONS
@@ -90,7 +90,7 @@ def mark_attendance(
 
 def get_records(lesson_id: str, student_uids: list[str]) -> dict[str, dict]:
     """One lesson's records for these students by uid, in one batched lookup."""
-    refs = [_ref(lesson_id, uid) for uid in dict.fromkeys(student_uids) if uid and "/" not in uid]
+    refs = [_ref(lesson_id, uid) for uid in dict.fromkeys(student_uids) if valid_id(uid)]
     if not refs:
         return {}
     return {item["student_uid"]: item for snap in db().get_all(refs) if (item := snapshot_to_dict(snap))}
@@ -99,7 +99,7 @@ def get_records(lesson_id: str, student_uids: list[str]) -> dict[str, dict]:
 def records_of_student(lesson_ids: list[str], student_uid: str) -> dict[str, dict]:
     """The student's records for these lessons by lesson id, in one batched lookup."""
     refs = [_ref(lesson_id, student_uid) for lesson_id in dict.fromkeys(lesson_ids) if lesson_id]
-    if not refs or "/" in student_uid:
+    if not refs or not valid_id(student_uid):
         return {}
     return {item["lesson_id"]: item for snap in db().get_all(refs) if (item := snapshot_to_dict(snap))}
 
@@ -132,7 +132,7 @@ def enrollments_of_students(
 
     With several statuses the students must be one (Firestore takes one `in` per query).
     """
-    uids = list(dict.fromkeys(uid for uid in student_uids if uid and "/" not in uid))[:30]
+    uids = list(dict.fromkeys(uid for uid in student_uids if valid_id(uid)))[:30]
     if not uids or not statuses:
         return []
     query = db().collection(ENROLLMENTS)

@@ -21,7 +21,7 @@ from google.cloud import firestore
 
 from firestore_operations.chat_rooms import commit_if_unchanged, field, room_ref, unchanged_since
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 
 COLLECTION = "messages"
 # Sends to one room from one process take turns (striped locks, bounded memory): they would only
@@ -38,7 +38,7 @@ def message_id_for(room_id: str, sender_uid: str, client_id: str) -> str:
 
 
 def valid_message_id(message_id: str) -> bool:
-    return bool(message_id) and len(message_id) <= 64 and "/" not in message_id and not message_id.startswith("__")
+    return valid_id(message_id, max_length=64)
 
 
 def _now() -> dt.datetime:

@@ -14,6 +14,7 @@ from google.cloud import firestore
 
 from firestore_operations.chat_rooms import commit_if_unchanged, field, unchanged_since
 from firestore_operations.client import db
+from firestore_operations.documents import valid_id
 
 COLLECTION = "chat_read_state"
 
@@ -24,7 +25,7 @@ def _ref(uid: str) -> firestore.DocumentReference:
 
 def get_read_states(uids: list[str]) -> dict[str, dict]:
     """{uid: {room_id: mark}} for the users in one lookup; users without a document map to {}."""
-    wanted = [uid for uid in dict.fromkeys(uids) if uid and "/" not in uid]
+    wanted = [uid for uid in dict.fromkeys(uids) if valid_id(uid)]
     states: dict[str, dict] = {uid: {} for uid in wanted}
     if not wanted:
         return states

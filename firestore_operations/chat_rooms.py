@@ -17,7 +17,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.errors import Contention
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
 
@@ -67,7 +67,7 @@ def field(*parts: str) -> str:
 
 
 def valid_room_id(room_id: str) -> bool:
-    return bool(room_id) and len(room_id) <= 200 and "/" not in room_id and not room_id.startswith("__")
+    return valid_id(room_id)
 
 
 def direct_room_id(uid_a: str, uid_b: str) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
+from firestore_operations import documents
 from firestore_operations.atomic import AtomicUnit, run_atomically
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
@@ -36,7 +37,7 @@ def _ref(course_id: str) -> firestore.DocumentReference:
 
 
 def valid_id(course_id: str) -> bool:
-    return bool(course_id) and "/" not in course_id and len(course_id) <= 200
+    return documents.valid_id(course_id)
 
 
 def get_course(course_id: str) -> dict | None:

@@ -21,6 +21,19 @@ def snapshot_to_dict(snapshot: DocumentSnapshot) -> dict | None:
     return data
 
 
+def valid_id(value: object, *, max_length: int = 200) -> bool:
+    """Whether `value` can name a document. Firestore refuses "/", "." and "..", ids like "__x__" and
+    very long ids with an InvalidArgument error (a 500 if it escaped): every lookup by a client's id
+    checks here first and treats a bad id as a missing document."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_length
+        and "/" not in value
+        and value not in (".", "..")
+        and not value.startswith("__")
+    )
+
+
 def get_by_ids(refs: list[firestore.DocumentReference]) -> dict[str, dict]:
     """Documents by id in one batched lookup (one round trip); missing ones are left out."""
     if not refs:

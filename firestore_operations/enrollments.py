@@ -18,7 +18,7 @@ from google.cloud import firestore
 from firestore_operations.atomic import AtomicUnit, run_atomically
 from firestore_operations.batches import update_matching
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.pagination import ASCENDING, DESCENDING, Page, fetch_page
 
 COLLECTION = "enrollments"
@@ -42,12 +42,25 @@ def teacher_has_student(teacher_uid: str, student_uid: str) -> bool:
     return any(True for _ in query.stream())
 
 
+def student_uids_of_teacher(teacher_uid: str, *, limit: int = 2000) -> set[str]:
+    """Students the teacher teaches or taught (one query over her enrolments, uids only)."""
+    query = (
+        db()
+        .collection(COLLECTION)
+        .where(filter=firestore.FieldFilter("teacher_uid", "==", teacher_uid))
+        .where(filter=firestore.FieldFilter("status", "in", TEACHING_STATUSES))
+        .select(["student_uid"])
+        .limit(limit)
+    )
+    return {snap.get("student_uid") for snap in query.stream()}
+
+
 def enrollment_id(course_id: str, student_uid: str) -> str:
     return f"{course_id}_{student_uid}"
 
 
 def get_enrollment(course_id: str, student_uid: str) -> dict | None:
-    if not course_id or not student_uid or "/" in course_id + student_uid:
+    if not (valid_id(course_id) and valid_id(student_uid)):
         return None
     return snapshot_to_dict(db().collection(COLLECTION).document(enrollment_id(course_id, student_uid)).get())
 

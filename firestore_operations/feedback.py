@@ -16,7 +16,7 @@ from google.cloud import firestore
 from firestore_operations.atomic import AtomicUnit, run_atomically
 from firestore_operations.batches import update_matching
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
 
 COURSES = "courses"
@@ -33,7 +33,7 @@ def _ref(course_id: str, student_uid: str) -> firestore.DocumentReference:
 
 
 def _valid(*parts: str) -> bool:
-    return all(part and "/" not in part for part in parts)
+    return all(valid_id(part) for part in parts)
 
 
 def get_feedback(course_id: str, student_uid: str) -> dict | None:

@@ -22,7 +22,7 @@ from google.cloud import firestore
 
 from firestore_operations.client import db
 from firestore_operations.courses import COLLECTION as COURSES
-from firestore_operations.documents import get_by_ids, snapshot_to_dict
+from firestore_operations.documents import get_by_ids, snapshot_to_dict, valid_id
 from firestore_operations.errors import Contention
 from firestore_operations.pagination import (
     ASCENDING,
@@ -77,7 +77,7 @@ def run_transaction(fn: Callable, *, attempts: int = TRANSACTION_ATTEMPTS):
 
 
 def _valid_id(value: str) -> bool:
-    return bool(value) and "/" not in value and not value.startswith("__")
+    return valid_id(value)
 
 
 def _ref(lesson_id: str) -> firestore.DocumentReference:

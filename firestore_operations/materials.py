@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from google.cloud import firestore
 
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
 
 PARENT_COLLECTION = "courses"
@@ -20,7 +20,7 @@ COLLECTION = "materials"
 
 
 def _valid_id(value: str) -> bool:
-    return bool(value) and "/" not in value
+    return valid_id(value)
 
 
 def _collection(course_id: str) -> firestore.CollectionReference:

@@ -11,7 +11,7 @@ import datetime as dt
 from google.cloud import firestore
 
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.notifications import server_time
 from firestore_operations.users import COLLECTION as USERS
 
@@ -49,7 +49,7 @@ def get_delivery_contexts(uids: list[str]) -> dict[str, dict]:
 
     The profile brings the email address and time zone, the settings document the user's choices.
     """
-    uids = [uid for uid in dict.fromkeys(uids) if uid and "/" not in uid]
+    uids = [uid for uid in dict.fromkeys(uids) if valid_id(uid)]
     contexts: dict[str, dict] = {uid: {"profile": None, "settings": None} for uid in uids}
     if not uids:
         return contexts

@@ -18,7 +18,7 @@ from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
 from firestore_operations.client import db
-from firestore_operations.documents import snapshot_to_dict
+from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.pagination import DESCENDING, Page, fetch_page
 from firestore_operations.users import COLLECTION as USERS
 
@@ -46,7 +46,7 @@ def _queue(uid: str) -> firestore.CollectionReference:
 
 
 def _valid_id(value: str) -> bool:
-    return bool(value) and "/" not in value and len(value) <= 200
+    return valid_id(value)
 
 
 # --- writing ------------------------------------------------------------------------------------

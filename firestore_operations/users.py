@@ -6,7 +6,7 @@ from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
 from firestore_operations.client import db
-from firestore_operations.documents import get_by_ids, snapshot_to_dict
+from firestore_operations.documents import get_by_ids, snapshot_to_dict, valid_id
 from firestore_operations.errors import Missing
 from firestore_operations.pagination import ASCENDING, Page, fetch_page
 
@@ -27,14 +27,14 @@ def create_profile(uid: str, data: dict) -> bool:
 
 
 def get_profile(uid: str) -> dict | None:
-    if not uid or "/" in uid:
+    if not valid_id(uid):
         return None
     return snapshot_to_dict(_ref(uid).get())
 
 
 def get_profiles(uids: list[str]) -> dict[str, dict]:
     """Profiles by uid in one batched lookup; missing ones are left out."""
-    return get_by_ids([_ref(uid) for uid in dict.fromkeys(uids) if uid and "/" not in uid])
+    return get_by_ids([_ref(uid) for uid in dict.fromkeys(uids) if valid_id(uid)])
 
 
 def update_profile(uid: str, changes: dict) -> None:
@@ -58,11 +58,17 @@ def search_profiles(
     limit: int,
     cursor: str | None,
     keep=None,
+    with_email: bool = False,
 ) -> Page:
-    """One query: at most one array filter (a search token, else a subject), equality filters, by name."""
+    """One query: at most one array filter (a search token, else a subject), equality filters, by name.
+
+    Tokens come from names only (`name_tokens`), or from names and email addresses (`search_tokens`)
+    `with_email`: only admins may match on email, or search would reveal hidden addresses.
+    """
     query = db().collection(COLLECTION)
     if token:
-        query = query.where(filter=firestore.FieldFilter("search_tokens", "array_contains", token))
+        field = "search_tokens" if with_email else "name_tokens"
+        query = query.where(filter=firestore.FieldFilter(field, "array_contains", token))
     elif subject:
         query = query.where(filter=firestore.FieldFilter("subjects_lower", "array_contains", subject))
     if role:

@@ -147,6 +147,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if came_online:
             await self._announce_presence(online=True)
         self.tasks.append(asyncio.create_task(self._recheck_credentials()))
+        self.tasks.append(asyncio.create_task(self._recheck_rooms()))
 
     async def _auth_frame(self, frame: dict) -> None:
         token = frame.get("token")
@@ -181,6 +182,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 return
             except Exception:
                 logger.warning("could not re-verify the socket of %s; keeping it", self.actor.uid, exc_info=True)
+
+    async def _recheck_rooms(self) -> None:
+        """The channel layer may lose a room.left or room.joined event (it is at-most-once): every
+        CHAT_MEMBERSHIP_RECHECK_SECONDS the socket re-reads its rooms (one query) and leaves rooms it
+        was removed from, so a removed member stops receiving a room's frames within that time."""
+        while not self.closing:
+            await asyncio.sleep(settings.CHAT_MEMBERSHIP_RECHECK_SECONDS)
+            try:
+                current = await _call(services.socket_rooms, actor=self.actor)
+            except Exception:
+                logger.warning("could not re-read the rooms of %s; keeping them", self.actor.uid, exc_info=True)
+                continue
+            for room_id in [room_id for room_id in self.rooms if room_id not in current]:
+                await self.room_left({"type": "room.left", "room": room_id})
+            for room_id, kind in current.items():
+                if room_id not in self.rooms:
+                    self.rooms[room_id] = kind
+                    await self.channel_layer.group_add(groups.room_group(room_id), self.channel_name)
 
     # --- frames from the client -------------------------------------------------------------------
 

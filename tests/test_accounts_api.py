@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+from authentication import identity
 from tests import emulators
 from tests.conftest import PASSWORD, assert_error, call, wait_next_second
 
@@ -95,3 +98,64 @@ class TestCredentials:
         wait_next_second()
         student.refresh_token()
         assert call(api, "get", "/api/v1/me", student).status_code == 200
+
+
+class TestSignInLimitsBehindAProxy:
+    """Behind the load balancer every request comes from its address: limits key on the real client."""
+
+    def login(self, api, email, password, address):
+        return api.post(
+            "/api/v1/auth/login",
+            {"email": email, "password": password},
+            format="json",
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=address,
+        )
+
+    def test_failures_from_one_client_do_not_lock_out_another(self, api, student, settings):
+        settings.BEHIND_PROXY = True
+        for n in range(6):
+            self.login(api, f"made-up-{n}@example.com", "wrong-pass", "203.0.113.5")
+            self.login(api, student.email, "wrong-pass", "203.0.113.5")
+        assert self.login(api, student.email, "wrong-pass", "203.0.113.5").status_code == 429
+        response = self.login(api, student.email, PASSWORD, "198.51.100.7")
+        assert response.status_code == 200, response.content
+
+    def test_a_spoofed_leftmost_forwarded_address_is_not_trusted(self, api, student, settings):
+        settings.BEHIND_PROXY = True
+        for n in range(6):
+            api.post(
+                "/api/v1/auth/login",
+                {"email": student.email, "password": "wrong-pass"},
+                format="json",
+                REMOTE_ADDR="10.0.0.1",
+                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.5",
+            )
+        response = self.login(api, student.email, PASSWORD, "203.0.113.5")
+        assert_error(response, 429, "rate_limited")
+
+    def test_a_parallel_burst_cannot_pass_the_limit(self, api, student, settings, monkeypatch):
+        settings.BEHIND_PROXY = True
+        attempts = []
+        real = identity.sign_in_with_password
+
+        def counted(email, password):
+            attempts.append(email)
+            return real(email, password)
+
+        monkeypatch.setattr(identity, "sign_in_with_password", counted)
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            codes = list(
+                pool.map(lambda _: self.login(api, student.email, "wrong-pass", "203.0.113.9").status_code, range(20))
+            )
+        assert len(attempts) <= 5
+        assert codes.count(401) == len(attempts) and codes.count(429) == 20 - len(attempts)
+
+    def test_many_failures_on_an_account_only_delay_it_briefly(self, api, student, settings):
+        settings.BEHIND_PROXY = True
+        settings.LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY = 3
+        for n in range(4):
+            self.login(api, student.email, "wrong-pass", f"192.0.2.{n}")
+        delayed = self.login(api, student.email, PASSWORD, "198.51.100.20")
+        assert_error(delayed, 429, "rate_limited")
+        assert int(delayed["Retry-After"]) <= settings.LOGIN_ACCOUNT_DELAY_MAX_SECONDS

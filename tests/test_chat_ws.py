@@ -26,6 +26,7 @@ def server():
             "CHAT_SEND_LIMIT": "20",
             # One window for the whole run, so no window boundary falls inside the rate-limit test.
             "CHAT_SEND_WINDOW_SECONDS": "3600",
+            "CHAT_MEMBERSHIP_RECHECK_SECONDS": "1",
         }
     )
     yield url
@@ -273,6 +274,20 @@ class TestLiveMembership:
             teacher.send({"type": "message.send", "room": room["id"], "content": "Secret", "client_id": "s"})
             teacher.expect("ack", client_id="s")
             pupil.assert_no("message.new")
+
+    def test_a_removed_member_stops_hearing_the_room_even_when_room_left_is_lost(
+        self, server, dm, student, owner_teacher
+    ):
+        room = services.create_group_room(actor=actor_of(owner_teacher), name="Revision", member_uids=[student.uid])
+        with WsClient(server, token=student.token) as pupil, WsClient(server, token=owner_teacher.token) as teacher:
+            assert room["id"] in pupil.hello["rooms"]
+            # Removed in this test process: its room.left event goes to this process's channel layer,
+            # never to the daphne process that holds the sockets - a lost event.
+            services.remove_room_member(actor=actor_of(owner_teacher), room_id=room["id"], uid=student.uid)
+            assert pupil.expect("room.left", timeout=5)["room"] == room["id"]
+            teacher.send({"type": "message.send", "room": room["id"], "content": "Secret", "client_id": "s2"})
+            teacher.expect("ack", client_id="s2")
+            pupil.assert_no("message.new", within=1.5)
 
     def test_rest_sends_reach_the_sockets(self, server, dm, student, owner_teacher):
         with WsClient(server, token=owner_teacher.token) as teacher:

@@ -13,6 +13,7 @@ from PIL import Image
 from authentication import identity
 from tests import emulators
 from tests.conftest import PASSWORD
+from tests.ws_client import enroll
 
 NEW = {"email": "new@example.com", "password": "s3cret-pass", "display_name": "Nina New", "role": "student"}
 
@@ -322,6 +323,7 @@ class TestPeoplePage:
         assert response["Location"] == "/auth/login/?next=%2Fusers%2F%3Fq%3Dada"
 
     def test_a_teacher_sees_people_without_their_emails(self, owner_teacher, student, other_teacher):
+        enroll("course1", student.uid, owner_teacher.uid)
         response = signed_in(owner_teacher).get("/users/")
         assert response.status_code == 200
         html = response.content.decode()
@@ -333,10 +335,14 @@ class TestPeoplePage:
         assert response.status_code == 200 and student.email in response.content.decode()
 
     def test_search_by_name_and_role(self, owner_teacher, student, other_student):
+        enroll("course1", student.uid, owner_teacher.uid)
+        enroll("course1", other_student.uid, owner_teacher.uid)
         html = signed_in(owner_teacher).get("/users/", {"q": "sam", "role": "student"}).content.decode()
         assert "Sam Student" in html and "Olive Outsider" not in html
 
     def test_the_next_page_link_follows_the_cursor(self, owner_teacher, other_teacher, student, other_student):
+        enroll("course1", student.uid, owner_teacher.uid)
+        enroll("course1", other_student.uid, owner_teacher.uid)
         client = signed_in(owner_teacher)
         first = client.get("/users/", {"limit": 2}).content.decode()
         link = re.search(r'<a href="([^"]+)"[^>]*id="next-page"', first).group(1).replace("&amp;", "&")

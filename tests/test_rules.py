@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import requests
+
 from firestore_operations.client import db
-from tests.emulators import firestore_rest
+from tests.emulators import auth_host, firestore_rest
+
+
+def client_sign_up(email: str, password: str = "client-pass-1") -> str:
+    """An account made by a client with the public API key (no backend, so no role): its ID token."""
+    url = f"http://{auth_host()}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake"
+    response = requests.post(url, json={"email": email, "password": password, "returnSecureToken": True}, timeout=10)
+    response.raise_for_status()
+    return response.json()["idToken"]
 
 
 class TestUsers:
@@ -48,3 +58,22 @@ class TestOtherCollections:
             assert firestore_rest("GET", "secrets/x", persona.token).status_code == 403
             body = {"fields": {"v": {"integerValue": "2"}}}
             assert firestore_rest("PATCH", "secrets/x", persona.token, json=body).status_code == 403
+
+
+class TestConsoleAndClientEdits:
+    def test_a_demoted_admin_loses_admin_reads_before_her_token_expires(self, admin, student):
+        # An admin demoted in the console (or by the API) keeps the old claim in her current token.
+        db().collection("users").document(admin.uid).update({"role": "teacher"})
+        assert firestore_rest("GET", f"users/{student.uid}", admin.token).status_code == 403
+
+    def test_a_disabled_admin_reads_nothing_of_others(self, admin, student):
+        db().collection("users").document(admin.uid).update({"disabled": True})
+        assert firestore_rest("GET", f"users/{student.uid}", admin.token).status_code == 403
+
+    def test_an_account_signed_up_by_a_client_reads_nothing(self, owner_teacher):
+        db().collection("courses").document("open").set(
+            {"status": "published", "teacher_uid": owner_teacher.uid, "title": "Open"}
+        )
+        token = client_sign_up("rogue@example.com")
+        assert firestore_rest("GET", "courses/open", token).status_code == 403
+        assert firestore_rest("GET", "courses/open", owner_teacher.token).status_code == 200
