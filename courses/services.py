@@ -18,7 +18,7 @@ from google.api_core import exceptions as google_exceptions
 
 from courses import signals
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_owner, linked_children
-from courses.payments import has_paid_for_course
+from courses.payments import has_paid_for_course, settle_withdrawal
 from cplatform import errors, images, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import courses as course_store
@@ -514,10 +514,13 @@ def _announce_promotions(course: dict, promoted: list[dict]) -> None:
         _announce_activation(course, enrollment, promoted=True)
 
 
-def enroll_student(*, actor: Actor, course_id: str, student_uid: str | None = None) -> EnrollmentResult:
+def enroll_student(
+    *, actor: Actor, course_id: str, student_uid: str | None = None, waitlist: bool = True
+) -> EnrollmentResult:
     """Enrol the student (or put her on the waitlist of a full course); a repeat changes nothing.
 
-    Raises NotFound, PermissionDenied, ValidationError, Conflict (course not open, completed),
+    With waitlist=False (a paid seat after checkout) a full course raises Conflict course_full.
+    Raises NotFound, PermissionDenied, ValidationError, Conflict (course not open, completed, full),
     PaymentRequired (paid course without a completed payment).
     """
     target = _target_student(actor, student_uid)
@@ -538,18 +541,26 @@ def enroll_student(*, actor: Actor, course_id: str, student_uid: str | None = No
         raise errors.NotFound("No such student.")
     name = profile.get("display_name", "")
     result = enrollment_store.enroll(
-        course_id, target, student_name=name, student_sort=text.fold(name).strip(), enrolled_by=actor.uid
+        course_id,
+        target,
+        student_name=name,
+        student_sort=text.fold(name).strip(),
+        enrolled_by=actor.uid,
+        waitlist=waitlist,
     )
-    if result.outcome == "missing_course":
+    outcome = enrollment_store.EnrollOutcome
+    if result.outcome == outcome.MISSING_COURSE:
         raise errors.NotFound("No such course.")
-    if result.outcome == "closed":
+    if result.outcome == outcome.CLOSED:
         raise errors.Conflict("This course is not open for enrolment.", code="course_not_open")
-    if result.outcome == "completed":
+    if result.outcome == outcome.COMPLETED:
         raise errors.Conflict("This student has already completed the course.", code="already_completed")
+    if result.outcome == outcome.FULL:
+        raise errors.Conflict("This course is full.", code="course_full")
     enrollment = enrollment_store.get_enrollment(course_id, target)
-    if result.outcome == "unchanged":
+    if result.outcome == outcome.UNCHANGED:
         return EnrollmentResult(_with_position(enrollment), "unchanged")
-    if result.outcome == "waitlisted":
+    if result.outcome == outcome.WAITLISTED:
         return EnrollmentResult({**enrollment, "position": result.position}, "waitlisted")
     _announce_activation(result.course, enrollment, promoted=False)
     return EnrollmentResult(enrollment, "created")
@@ -569,7 +580,8 @@ def withdraw_student(*, actor: Actor, course_id: str, student_uid: str | None = 
     enrollment = enrollment_store.get_enrollment(course_id, target)
     if result.outcome == "withdrawn":
         _announce_withdrawal(get_course_or_404(course_id), enrollment, result)
-    return enrollment
+    refund = settle_withdrawal(actor=actor, course_id=course_id, student_uid=target)
+    return {**enrollment, "refund": refund} if refund else enrollment
 
 
 def _announce_withdrawal(course: dict, enrollment: dict, result: enrollment_store.WithdrawResult) -> None:

@@ -59,6 +59,60 @@ def on_account_deleted(sender, uid: str, **kwargs) -> None:
         logger.exception("could not delete the notification data of deleted account %s", uid)
 
 
+def _money(amount: int, currency: str) -> str:
+    from payments.money import format_amount
+
+    return format_amount(amount, currency)
+
+
+def on_payment_succeeded(sender, payment: dict, course_title: str = "", **kwargs) -> None:
+    """Payer, then student, then teacher: each told in their own words."""
+    from messaging.notify import notify
+
+    title = course_title or "the course"
+    data = {"payment_id": payment.get("id"), "course_id": payment.get("course_id")}
+    paid = _money(int(payment.get("amount", 0)), payment.get("currency", ""))
+    payer, student = payment.get("payer_uid"), payment.get("student_uid")
+    messages = [
+        (payer, "payment.succeeded", f"Payment received for {title}", f"We received {paid}. Your invoice is ready."),
+    ]
+    if student and student != payer:
+        messages.append((student, "payment.enrolled", f"You're enrolled in {title}", "Your seat has been paid for."))
+    messages.append(
+        (
+            payment.get("teacher_uid"),
+            "payment.teacher",
+            f"New paid student in {title}",
+            f"{payment.get('student_name') or 'A student'} paid {paid}.",
+        )
+    )
+    for uid, kind, heading, body in messages:
+        if not uid:
+            continue
+        try:
+            notify(recipient_uids=[uid], kind=kind, title=heading, body=body, data=data)
+        except Exception:
+            logger.exception("could not notify %s of payment %s", uid, payment.get("id"))
+
+
+def on_payment_refunded(sender, payment: dict, refund: dict, course_title: str = "", **kwargs) -> None:
+    from messaging.notify import notify
+
+    title = course_title or "the course"
+    amount = _money(int(refund.get("amount", 0)), refund.get("currency", ""))
+    recipients = [uid for uid in dict.fromkeys([payment.get("payer_uid"), payment.get("student_uid")]) if uid]
+    try:
+        notify(
+            recipient_uids=recipients,
+            kind="payment.refunded",
+            title=f"Refund for {title}",
+            body=f"{amount} is on its way back to the card that paid. {refund.get('reason', '')}".strip(),
+            data={"payment_id": payment.get("id"), "course_id": payment.get("course_id")},
+        )
+    except Exception:
+        logger.exception("could not notify the refund of payment %s", payment.get("id"))
+
+
 class MessagingConfig(AppConfig):
     name = "messaging"
 
@@ -71,3 +125,7 @@ class MessagingConfig(AppConfig):
         course_signals.enrollment_ended.connect(on_enrollment_ended, dispatch_uid="chat.enrollment_ended")
         account_signals.profile_renamed.connect(on_profile_renamed, dispatch_uid="chat.profile_renamed")
         account_signals.account_deleted.connect(on_account_deleted, dispatch_uid="notifications.account_deleted")
+        from payments import events as payment_events
+
+        payment_events.payment_succeeded.connect(on_payment_succeeded, dispatch_uid="notifications.payment_succeeded")
+        payment_events.payment_refunded.connect(on_payment_refunded, dispatch_uid="notifications.payment_refunded")
