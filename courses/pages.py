@@ -24,6 +24,7 @@ from courses import material_services, schedule_services, services
 from courses import schedule_serializers as ls
 from courses import serializers as s
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_owner
+from courses.payments import has_paid_for_course
 from cplatform import errors, uploads
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER
 from firestore_operations.pagination import MAX_LIMIT
@@ -256,6 +257,10 @@ def _render_course(
         "enrolled": enrolled,
         "waiting": waiting,
         "can_enrol": actor.role == STUDENT and course.get("status") == PUBLISHED and not (enrolled or waiting),
+        # A paid course she has not paid for shows the checkout (templates/payments/_checkout.html).
+        "needs_payment": actor.role == STUDENT
+        and bool(course.get("price"))
+        and not has_paid_for_course(student_uid=actor.uid, course_id=course_id),
         "can_rate": actor.role == STUDENT and bool(enrollment) and bool(enrollment.get("ever_active")),
         "lessons": [{**lesson, "show_link": details} for lesson in lessons.items],
         "more_lessons": bool(lessons.next_cursor),
@@ -306,7 +311,9 @@ def withdraw(request, course_id: str):
         enrollment = services.withdraw_student(actor=request.actor, course_id=course_id)
     except errors.Conflict as exc:
         return _render_course(request, course_id, enrol_failure=form_errors(exc))
-    return flash(redirect(f"/courses/{course_id}/"), f"You left {enrollment.get('course_title') or 'the course'}.")
+    left = f"You left {enrollment.get('course_title') or 'the course'}."
+    refund = enrollment.get("refund") or {}
+    return flash(redirect(f"/courses/{course_id}/"), refund.get("message") or left)
 
 
 @page(roles=STUDENTS)

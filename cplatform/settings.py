@@ -150,6 +150,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csrf",
                 "middlewares.firebase_auth.actor_context",
+                "payments.pages.stripe_context",
             ],
         },
     },

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("authentication.page_urls")),
     path("", include("courses.page_urls")),
     path("", include("messaging.page_urls")),
+    path("", include("payments.page_urls")),
 ]
 
 handler404 = views.not_found

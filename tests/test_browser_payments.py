@@ -1,0 +1,93 @@
+"""Whole payment journeys in headless Chromium against a live daphne server and localstripe's Stripe.js:
+a student pays for a course (a declined card first), is enrolled without a reload and opens her invoice;
+an admin refunds part of it; the teacher sees the month's earnings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import browser, page, snap  # noqa: F401
+from tests.payments_support import (
+    empty_localstripe,  # noqa: F401 - autouse fixture
+    paid_course,
+)
+from tests.test_browser_courses import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+
+def fill_card(tab, number: str) -> None:
+    card = tab.locator("#card-element")
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("35")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("75001")
+
+
+def test_a_student_pays_and_is_enrolled_and_an_admin_refunds(
+    page,  # noqa: F811
+    api,
+    live_server,
+    owner_teacher,
+    student,
+    admin,
+):
+    url = live_server
+    course = paid_course(api, owner_teacher, title="Paid piano lessons", capacity=3)
+
+    log_in(page, url, student)
+    page.goto(f"{url}/courses/{course['id']}/")
+    page.click("#checkout-start")
+    expect(page.locator("#hold-timer")).to_have_text(re.compile(r"Holding your seat for 1[45]:\d\d"))
+    snap(page, "pay-1-form")
+
+    fill_card(page, "4000000000000341")
+    page.click("#checkout-pay")
+    expect(page.locator("#checkout-error")).to_contain_text("declined")
+    expect(page.locator("#checkout-error")).not_to_contain_text("pi_")
+    snap(page, "pay-2-declined")
+
+    fill_card(page, "4242424242424242")
+    page.click("#checkout-pay")
+    expect(page.locator("#checkout-done")).to_have_text("You're enrolled. Welcome to the course!")
+    snap(page, "pay-3-enrolled")
+    page.reload()
+    expect(page.locator("#enrolment-state")).to_have_text("You are enrolled.")
+
+    page.goto(f"{url}/payments/")
+    row = page.locator("#payments tbody tr").first
+    expect(row).to_contain_text("Paid piano lessons")
+    expect(row).to_contain_text("25.00 EUR")
+    expect(row.locator(".payment-status")).to_have_text("Paid")
+    href = row.locator("a.invoice-link").get_attribute("href")
+    pdf = page.request.get(f"{url}{href}")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    snap(page, "pay-4-history")
+    assert page.js_errors == []
+
+    # --- the admin refunds 10.00 EUR --------------------------------------------------------------
+    page.context.clear_cookies()
+    log_in(page, url, admin)
+    page.goto(f"{url}/admin/payments/?status=completed")
+    form = page.locator("#admin-payments .refund-form").first
+    form.locator("input[name=amount]").fill("10")
+    form.locator("input[name=reason]").fill("Missed the first lesson")
+    page.once("dialog", lambda dialog: dialog.accept())
+    form.locator("button").click()
+    expect(page.locator(".flash")).to_have_text("Refunded 10.00 EUR to Sam Student for Paid piano lessons.")
+    expect(page.locator("#admin-payments .payment-status").first).to_have_text("Paid, 10.00 EUR refunded")
+    snap(page, "pay-5-admin")
+
+    # --- the teacher's earnings ------------------------------------------------------------------
+    page.context.clear_cookies()
+    log_in(page, url, owner_teacher)
+    page.goto(f"{url}/payments/earnings/")
+    expect(page.locator("#earnings-total")).to_have_text("Net 13.50 EUR")
+    expect(page.locator("#earnings-chart .bar")).to_have_count(12)
+    expect(page.locator("#earnings-courses")).to_contain_text("Paid piano lessons")
+    snap(page, "pay-6-earnings")
+    assert page.js_errors == []
