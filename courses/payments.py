@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from firestore_operations import memberships as membership_store
 from firestore_operations import payments as payment_store
 
 
@@ -16,6 +17,17 @@ def has_paid_for_course(*, student_uid: str, course_id: str) -> bool:
     """Whether a completed payment exists for the student and course (one document read)."""
     payment = payment_store.get_course_payment(course_id, student_uid)
     return bool(payment) and payment.get("status") == payment_store.COMPLETED
+
+
+def membership_covers(*, student_uid: str, course: dict, now: float) -> bool:
+    """Whether the course is included in the membership and the student's membership runs (one read)."""
+    if not course.get("included_in_membership"):
+        return False
+    membership = membership_store.get_membership(student_uid) or {}
+    return (
+        membership.get("status") in membership_store.ACTIVE_STATUSES
+        and float(membership.get("current_period_end") or 0) > now
+    )
 
 
 _hooks: dict[str, Callable[..., dict | None]] = {}

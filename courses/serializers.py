@@ -58,6 +58,9 @@ class CourseIn(StrictSerializer):
         min_value=1, max_value=10_000, allow_null=True, required=False, default=None, help_text="null = unlimited"
     )
     status = serializers.ChoiceField(choices=("draft", "published"), required=False, default="draft")
+    included_in_membership = serializers.BooleanField(
+        required=False, default=False, help_text="members of the platform membership enrol without paying"
+    )
 
     def validate_tags(self, value: list[str]) -> list[str]:
         return list(dict.fromkeys(tag.strip() for tag in value if tag.strip()))
@@ -138,6 +141,7 @@ class CourseOut(serializers.Serializer):
     price = PriceOut(allow_null=True)
     is_free = serializers.BooleanField()
     capacity = serializers.IntegerField(allow_null=True)
+    included_in_membership = serializers.BooleanField(default=False)
     seats_left = serializers.SerializerMethodField()
     status = serializers.CharField()
     teacher_uid = serializers.CharField()

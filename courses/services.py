@@ -12,13 +12,14 @@ import hashlib
 import itertools
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 from google.api_core import exceptions as google_exceptions
 
 from courses import signals
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_owner, linked_children
-from courses.payments import has_paid_for_course, settle_withdrawal
+from courses.payments import has_paid_for_course, membership_covers, settle_withdrawal
 from cplatform import errors, images, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import courses as course_store
@@ -158,6 +159,7 @@ def create_course(*, actor: Actor, data: dict, course_id: str | None = None) -> 
         "tags": list(data.get("tags", [])),
         "price": data.get("price"),
         "capacity": data.get("capacity"),
+        "included_in_membership": bool(data.get("included_in_membership", False)),
         "status": data.get("status", DRAFT),
         "teacher_uid": actor.uid,
         "teacher_name": _teacher_name(actor.uid),
@@ -530,7 +532,11 @@ def enroll_student(
         return EnrollmentResult(_with_position(current), "unchanged")
     if course.get("status") != PUBLISHED:
         raise errors.Conflict("This course is not open for enrolment.", code="course_not_open")
-    if course.get("price") and not has_paid_for_course(student_uid=target, course_id=course_id):
+    if (
+        course.get("price")
+        and not has_paid_for_course(student_uid=target, course_id=course_id)
+        and not membership_covers(student_uid=target, course=course, now=time.time())
+    ):
         price = course["price"]
         raise errors.PaymentRequired(
             "This is a paid course: complete the payment first.",

@@ -8,9 +8,9 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from cplatform.api import ApiView, page_body
-from middlewares.roles import ADMINS, PUBLIC, SIGNED_IN, STUDENTS_AND_PARENTS, TEACHERS
+from middlewares.roles import ADMINS, PUBLIC, SIGNED_IN, STUDENTS, STUDENTS_AND_PARENTS, TEACHERS
+from payments import membership, services
 from payments import serializers as s
-from payments import services
 
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="one unique string per attempt"
@@ -161,3 +161,50 @@ class EarningsView(ApiView):
             actor=request.user, first_month=params["from_month"], last_month=params["to_month"], group=params["group"]
         )
         return Response(s.EarningsOut(earnings).data)
+
+
+class MembershipPlanView(ApiView):
+    @property
+    def roles(self):
+        return ADMINS if self.request.method == "PUT" else SIGNED_IN
+
+    @extend_schema(responses=s.MembershipPlanOut, tags=["membership"])
+    def get(self, request):
+        return Response(s.MembershipPlanOut(membership.get_plan(actor=request.user)).data)
+
+    @extend_schema(request=s.MembershipPlanIn, responses=s.MembershipPlanOut, tags=["membership"])
+    def put(self, request):
+        data = self.validate(s.MembershipPlanIn, request.data)
+        plan = membership.set_plan(actor=request.user, monthly=dict(data["monthly"]), yearly=dict(data["yearly"]))
+        return Response(s.MembershipPlanOut(plan).data)
+
+
+class SubscribeView(ApiView):
+    roles = STUDENTS
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY], request=s.SubscribeIn, responses={201: s.SubscriptionOut}, tags=["membership"]
+    )
+    def post(self, request):
+        data = self.validate(s.SubscribeIn, request.data)
+        result = membership.subscribe(
+            actor=request.user,
+            interval=data["interval"],
+            card_token=data["card_token"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return Response(s.SubscriptionOut(result).data, status=status.HTTP_201_CREATED)
+
+
+class MySubscriptionView(ApiView):
+    roles = STUDENTS
+
+    @extend_schema(responses=s.SubscriptionOut, tags=["membership"])
+    def get(self, request):
+        return Response(s.SubscriptionOut(membership.get_my_subscription(actor=request.user)).data)
+
+    @extend_schema(
+        responses=s.SubscriptionOut, tags=["membership"], description="Cancels at the end of the paid period."
+    )
+    def delete(self, request):
+        return Response(s.SubscriptionOut(membership.cancel_my_subscription(actor=request.user)).data)

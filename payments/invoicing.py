@@ -44,8 +44,11 @@ def _number(kind: str, year: int, seq: int) -> str:
     return f"{PREFIXES[kind]}-{year}-{seq:06d}"
 
 
-def issue_invoice(*, payment: dict) -> dict | None:
-    """The payment's invoice, issued once (a repeat returns the one already issued)."""
+def issue_invoice(*, payment: dict, collection: str = payment_store.COLLECTION) -> dict | None:
+    """The payment's invoice, issued once (a repeat returns the one already issued).
+
+    `collection` holds the payment: course payments, or membership periods.
+    """
     year = dt.datetime.now(dt.UTC).year
     invoice_id = f"inv-{payment['id']}-{payment.get('round', 1)}"
 
@@ -54,7 +57,9 @@ def issue_invoice(*, payment: dict) -> dict | None:
             return None
         total = int(current["amount"])
         tax = int(current.get("tax_amount", 0))
-        description = f"Course: {current.get('course_title', '')} (student: {current.get('student_name', '')})"
+        description = current.get("description") or (
+            f"Course: {current.get('course_title', '')} (student: {current.get('student_name', '')})"
+        )
         return {
             "kind": INVOICE,
             "number": _number(INVOICE, year, seq),
@@ -71,7 +76,7 @@ def issue_invoice(*, payment: dict) -> dict | None:
         invoice_id=invoice_id,
         prefix=PREFIXES[INVOICE],
         year=year,
-        source=(payment_store.COLLECTION, payment["id"]),
+        source=(collection, payment["id"]),
         link_field="invoice_id",
         build=build,
     )

@@ -174,3 +174,47 @@ def refund_representation(refund: dict) -> dict:
 
 def invoice_representation(invoice: dict) -> dict:
     return InvoiceOut(invoice).data
+
+
+class PriceIn(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=1, max_value=100_000_000, help_text="minor units")
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", help_text="ISO 4217")
+
+
+class MembershipPlanIn(StrictSerializer):
+    monthly = PriceIn()
+    yearly = PriceIn()
+
+
+class PlanPriceOut(serializers.Serializer):
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+class MembershipPlanOut(serializers.Serializer):
+    monthly = PlanPriceOut()
+    yearly = PlanPriceOut()
+
+
+class SubscribeIn(StrictSerializer):
+    interval = serializers.ChoiceField(choices=("monthly", "yearly"))
+    card_token = serializers.CharField(max_length=255, help_text="a token from Stripe.js createToken")
+
+
+class SubscriptionOut(serializers.Serializer):
+    status = serializers.CharField()
+    interval = serializers.CharField()
+    amount = serializers.IntegerField(required=False)
+    currency = serializers.CharField(required=False)
+    current_period_end = serializers.SerializerMethodField()
+    cancel_at_period_end = serializers.BooleanField(default=False)
+    covers_now = serializers.BooleanField(default=False)
+    client_secret = serializers.CharField(allow_null=True, required=False)
+
+    def get_current_period_end(self, membership) -> str | None:
+        import datetime as dt
+
+        end = membership.get("current_period_end")
+        if not end:
+            return None
+        return dt.datetime.fromtimestamp(float(end), dt.UTC).isoformat().replace("+00:00", "Z")

@@ -27,7 +27,7 @@ from firestore_operations import lessons as lesson_store
 from firestore_operations import payments as store
 from firestore_operations import users as user_store
 from firestore_operations.pagination import InvalidCursor, Page
-from payments import events, invoicing, money, stripe_gateway
+from payments import events, invoicing, membership, money, stripe_gateway
 from payments.access import access_invoice, access_payment
 
 logger = logging.getLogger(__name__)
@@ -462,6 +462,8 @@ def handle_webhook(*, payload: bytes, signature: str) -> str:
             outcome = "applied"
         else:
             outcome = "unknown_payment"
+    elif event_type in membership.SUBSCRIPTION_EVENTS or event_type.startswith("invoice.payment_"):
+        outcome = membership.apply_event(event_type, event["data"].get("object") or {})
     store.record_event(event_id, event_type=event_type, outcome=outcome)
     return outcome
 

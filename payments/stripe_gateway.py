@@ -158,3 +158,97 @@ def verify_event(payload: bytes, signature: str) -> dict:
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("data"), dict):
         raise InvalidEvent("The event has no id or data.")
     return event
+
+
+# --- membership (Products, Plans, Subscriptions) -------------------------------------------------
+
+
+@dataclass
+class Subscription:
+    id: str
+    status: str  # incomplete | active | past_due | canceled | ...
+    customer_id: str
+    current_period_end: int
+    cancel_at_period_end: bool
+    latest_invoice_id: str = ""
+    latest_invoice_paid: bool = False
+    latest_invoice_amount: int = 0
+    client_secret: str = ""
+
+
+def _subscription(obj) -> Subscription:
+    obj = _plain(obj)
+    invoice = obj.get("latest_invoice") or {}
+    if isinstance(invoice, str):
+        invoice = {"id": invoice}
+    intent = invoice.get("payment_intent") or {}
+    period_end = obj.get("current_period_end")
+    if period_end is None:
+        items = ((obj.get("items") or {}).get("data") or [{}])[0]
+        period_end = items.get("current_period_end") or 0
+    return Subscription(
+        id=obj["id"],
+        status=obj.get("status") or "incomplete",
+        customer_id=obj.get("customer") or "",
+        current_period_end=int(period_end or 0),
+        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        latest_invoice_id=invoice.get("id") or "",
+        latest_invoice_paid=invoice.get("status") == "paid",
+        latest_invoice_amount=int(invoice.get("amount_paid") or invoice.get("total") or 0),
+        client_secret=(intent.get("client_secret") if isinstance(intent, dict) else "") or "",
+    )
+
+
+def create_plan_prices(*, name: str, prices: dict[str, tuple[int, str]]) -> tuple[str, dict[str, str]]:
+    """A Product with one recurring Plan per interval ({"month": (amount, currency), ...}) -> (product, plan ids)."""
+    _configure()
+    try:
+        product = _plain(stripe.Product.create(name=name))
+        plans = {}
+        for interval, (amount, currency) in prices.items():
+            plan = _plain(
+                stripe.Plan.create(amount=amount, currency=currency.lower(), interval=interval, product=product["id"])
+            )
+            plans[interval] = plan["id"]
+    except stripe.StripeError as exc:
+        raise GatewayError(str(exc)) from exc
+    return product["id"], plans
+
+
+def create_subscription(
+    *, card_token: str, email: str, plan_id: str, metadata: dict, idempotency_key: str
+) -> Subscription:
+    """A customer with the card and a subscription to the plan; the first period is charged at once.
+
+    Raises CardDeclined, GatewayError.
+    """
+    _configure()
+    try:
+        customer = _plain(stripe.Customer.create(source=card_token, email=email or None, metadata=metadata))
+        obj = stripe.Subscription.create(
+            customer=customer["id"],
+            items=[{"plan": plan_id}],
+            metadata=metadata,
+            payment_behavior="error_if_incomplete",
+            idempotency_key=idempotency_key,
+            expand=["latest_invoice"],
+        )
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or "Your card was declined.", exc.code or "card_declined") from exc
+    except stripe.InvalidRequestError as exc:
+        raise CardDeclined(exc.user_message or "This card could not be used.", "card_invalid") from exc
+    except stripe.StripeError as exc:
+        raise GatewayError(str(exc)) from exc
+    return _subscription(obj)
+
+
+def cancel_at_period_end(subscription_id: str) -> Subscription:
+    _configure()
+    try:
+        return _subscription(stripe.Subscription.modify(subscription_id, cancel_at_period_end=True))
+    except stripe.StripeError as exc:
+        raise GatewayError(str(exc)) from exc
+
+
+def subscription_from_event(obj: dict) -> Subscription:
+    return _subscription(obj)

@@ -14,6 +14,10 @@ urlpatterns = [
     path("me/earnings", api.EarningsView.as_view()),
     path("admin/payments", api.AdminPaymentsView.as_view()),
     path("admin/payments/<str:payment_id>/refund", api.AdminRefundView.as_view()),
+    path("admin/membership-plan", api.MembershipPlanView.as_view()),
+    path("membership-plan", api.MembershipPlanView.as_view()),
+    path("subscriptions", api.SubscribeView.as_view()),
+    path("me/subscription", api.MySubscriptionView.as_view()),
     path("invoices/<str:invoice_id>.pdf", api.InvoicePdfView.as_view()),
     path("invoices/<str:invoice_id>", api.InvoiceView.as_view()),
 ]

@@ -1,0 +1,73 @@
+"""Platform membership: the plan (`membership_plan/current`), each member's subscription
+(`memberships/{uid}`) and each paid membership period (`membership_payments/{stripe invoice id}`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from google.cloud import firestore
+
+from firestore_operations.atomic import AtomicUnit, run_atomically
+from firestore_operations.client import db
+from firestore_operations.documents import snapshot_to_dict
+
+PLAN = "membership_plan"
+COLLECTION = "memberships"
+PAYMENTS = "membership_payments"
+ACTIVE_STATUSES = ("active", "past_due")
+
+
+def get_plan() -> dict | None:
+    return snapshot_to_dict(db().collection(PLAN).document("current").get())
+
+
+def save_plan(data: dict) -> None:
+    db().collection(PLAN).document("current").set({**data, "updated_at": firestore.SERVER_TIMESTAMP})
+
+
+def get_membership(uid: str) -> dict | None:
+    if not uid or "/" in uid:
+        return None
+    return snapshot_to_dict(db().collection(COLLECTION).document(uid).get())
+
+
+def change_membership(uid: str, decide: Callable[[dict | None], dict | None]) -> tuple[dict | None, bool]:
+    """decide(membership or None) -> fields to write (create or update) or None. Returns (after, changed)."""
+    ref = db().collection(COLLECTION).document(uid)
+
+    def body(unit: AtomicUnit):
+        current = unit.get(ref)
+        fields = decide(current)
+        if fields is None:
+            return current, False
+        unit.put(ref, {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
+        return {**(current or {}), **fields, "id": uid}, True
+
+    return run_atomically(body)
+
+
+def find_by_subscription(subscription_id: str) -> dict | None:
+    query = (
+        db()
+        .collection(COLLECTION)
+        .where(filter=firestore.FieldFilter("stripe_subscription_id", "==", subscription_id))
+        .limit(1)
+    )
+    for snap in query.stream():
+        return snapshot_to_dict(snap)
+    return None
+
+
+def record_period_payment(invoice_id: str, data: dict) -> dict:
+    """The paid period, once per Stripe invoice (a repeat returns the stored one)."""
+    ref = db().collection(PAYMENTS).document(invoice_id)
+
+    def body(unit: AtomicUnit):
+        current = unit.get(ref)
+        if current is not None:
+            return current
+        unit.put(ref, {**data, "created_at": firestore.SERVER_TIMESTAMP})
+        return {**data, "id": invoice_id}
+
+    return run_atomically(body)
