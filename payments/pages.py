@@ -18,8 +18,8 @@ from cplatform import errors
 from cplatform.actor import ADMIN
 from firestore_operations.payments import STATUSES
 from middlewares.pages import flash, form_errors, page, render_form
-from middlewares.roles import ADMINS, SIGNED_IN, TEACHERS
-from payments import money, services
+from middlewares.roles import ADMINS, SIGNED_IN, STUDENTS, TEACHERS
+from payments import membership, money, services
 
 STATUS_LABELS = {
     "pending": "Waiting for payment",
@@ -201,3 +201,53 @@ def admin_refund(request, payment_id: str):
     refunded = money.format_amount(int(refund["amount"]), refund["currency"])
     student = payment.get("student_name") or "the student"
     return flash(redirect("/admin/payments/"), f"Refunded {refunded} to {student} for {payment.get('course_title')}.")
+
+
+@page(roles=STUDENTS)
+def membership_page(request):
+    try:
+        plan = membership.get_plan(actor=request.actor)
+    except errors.NotFound:
+        plan = None
+    try:
+        mine = membership.get_my_subscription(actor=request.actor)
+    except errors.NotFound:
+        mine = None
+    state = None
+    if mine:
+        end = dt.datetime.fromtimestamp(float(mine.get("current_period_end") or 0), dt.UTC)
+        day = end.strftime("%-d %B %Y")
+        if mine.get("covers_now") and mine.get("cancel_at_period_end"):
+            state = f"Your membership is cancelled and ends on {day}."
+        elif mine.get("covers_now") and mine.get("status") == "past_due":
+            state = f"Your last payment failed: please update your card before {day}."
+        elif mine.get("covers_now"):
+            state = f"You're a member. Next renewal on {day}."
+        else:
+            state = "Your membership has ended. You can join again."
+    prices = None
+    if plan:
+        prices = {
+            "monthly": money.format_amount(int(plan["monthly"]["amount"]), plan["monthly"]["currency"]),
+            "yearly": money.format_amount(int(plan["yearly"]["amount"]), plan["yearly"]["currency"]),
+        }
+    return render_form(
+        request,
+        "payments/membership.html",
+        {
+            "prices": prices,
+            "state": state,
+            "member": bool(mine and mine.get("covers_now")),
+            "cancellable": bool(mine and mine.get("covers_now") and not mine.get("cancel_at_period_end")),
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        },
+    )
+
+
+@page(roles=STUDENTS)
+@require_POST
+def membership_cancel(request):
+    membership.cancel_my_subscription(actor=request.actor)
+    return flash(
+        redirect("/payments/membership/"), "Your membership is cancelled; it keeps working until the period ends."
+    )

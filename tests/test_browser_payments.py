@@ -91,3 +91,26 @@ def test_a_student_pays_and_is_enrolled_and_an_admin_refunds(
     expect(page.locator("#earnings-courses")).to_contain_text("Paid piano lessons")
     snap(page, "pay-6-earnings")
     assert page.js_errors == []
+
+
+def test_a_student_joins_and_cancels_the_membership(page, api, live_server, admin, student):  # noqa: F811
+    from tests.conftest import call
+
+    plan = {"monthly": {"amount": 900, "currency": "EUR"}, "yearly": {"amount": 9000, "currency": "EUR"}}
+    assert call(api, "put", "/api/v1/admin/membership-plan", admin, data=plan).status_code == 200
+    url = live_server
+    log_in(page, url, student)
+    page.goto(f"{url}/payments/membership/")
+    expect(page.locator("#membership-join")).to_contain_text("9.00 EUR a month")
+    page.wait_for_selector("#card-element input[placeholder=number]")
+    fill_card(page, "4000000000000341")
+    page.click("#membership-join-button")
+    expect(page.locator("#membership-error")).to_contain_text("declined")
+    fill_card(page, "4242424242424242")
+    page.click("#membership-join-button")
+    expect(page.locator("#membership-state")).to_contain_text("You're a member. Next renewal on")
+    snap(page, "membership-1-member")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#membership-cancel")
+    expect(page.locator("#membership-state")).to_contain_text("Your membership is cancelled and ends on")
+    assert page.js_errors == []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
 import pytest
+import requests
 
 from firestore_operations.client import db
 from tests.conftest import assert_error, call
@@ -63,11 +65,16 @@ def test_a_student_joins_and_gets_an_invoice(api, student, plan):
     body = response.json()
     assert body["status"] == "active" and body["covers_now"] and body["interval"] == "monthly"
     assert body["amount"] == 900 and body["current_period_end"]
+    first = membership_doc(student.uid)["stripe_subscription_id"]
     again = join(api, student)  # the same key: the same membership, no second subscription
-    assert again.status_code == 201
-    assert (
-        membership_doc(student.uid)["stripe_subscription_id"] == membership_doc(student.uid)["stripe_subscription_id"]
-    )
+    assert again.status_code == 201 and again.json()["status"] == "active"
+    assert membership_doc(student.uid)["stripe_subscription_id"] == first
+    subscriptions = requests.get(
+        f"{os.environ['STRIPE_API_BASE']}/v1/subscriptions",
+        headers={"Authorization": f"Bearer {os.environ['STRIPE_SECRET_KEY']}"},
+        timeout=10,
+    ).json()["data"]
+    assert len(subscriptions) == 1
     assert_error(join(api, student, key="join-2"), 409, "already_member")
     invoices = call(api, "get", "/api/v1/me/invoices", student).json()["items"]
     assert len(invoices) == 1 and invoices[0]["total"] == 900 and "membership" in invoices[0]["lines"][0]["description"]
