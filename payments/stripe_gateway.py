@@ -252,3 +252,15 @@ def cancel_at_period_end(subscription_id: str) -> Subscription:
 
 def subscription_from_event(obj: dict) -> Subscription:
     return _subscription(obj)
+
+
+def test_card_token(number: str = "4242424242424242") -> str:
+    """A card token as Stripe.js would make it: for demo data and benchmarks on localstripe only."""
+    _configure()
+    if not settings.STRIPE_API_BASE:
+        raise GatewayError("Test card tokens are only made on a local fake Stripe.")
+    try:
+        token = _plain(stripe.Token.create(card={"number": number, "exp_month": 12, "exp_year": 2035, "cvc": "123"}))
+    except stripe.StripeError as exc:
+        raise GatewayError(str(exc)) from exc
+    return token["id"]

@@ -281,3 +281,19 @@ def test_localstripe_delivers_the_webhook_to_a_live_server(api, live_server, own
         requests.post(
             f"{base}/_config/webhooks/tests", data={"url": "http://127.0.0.1:9/gone", "secret": secret}, timeout=5
         )
+
+
+def test_the_demo_data_has_a_paid_course_with_invoices_and_a_credit_note():
+    from authentication import identity
+    from authentication.management.commands.seed_demo import PARENT, STUDENTS
+    from payments.demo import COURSE_ID
+    from tests.test_demo_data import seed
+
+    seed()
+    seed()  # a second load pays nothing twice
+    payments = [payment_store.get_course_payment(COURSE_ID, identity.uid_for_email(s["email"])) for s in STUDENTS]
+    assert all(p["status"] == "completed" and p["invoice_id"] and p["enrolled"] for p in payments)
+    assert payments[0]["payer_uid"] == identity.uid_for_email(PARENT["email"])
+    assert payments[-1]["refunded_amount"] == 900 and len(payments[-1]["credit_note_ids"]) == 1
+    assert len(list(db().collection("invoices").stream())) == len(STUDENTS) + 1
+    assert db().collection("membership_plan").document("current").get().exists

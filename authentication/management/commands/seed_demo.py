@@ -49,6 +49,9 @@ class Command(BaseCommand):
             user_store.link_parent_and_child(parent["id"], students[0]["id"])
         self._seed_app_data("courses.demo", "seed_courses", teachers=teachers, students=students)
         self._seed_app_data("messaging.demo", "seed_messaging", admin=admin, teachers=teachers, students=students)
+        self._seed_app_data(
+            "payments.demo", "seed_payments", admin=admin, teachers=teachers, students=students, parent=parent
+        )
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for profile in [admin, *teachers, *students, parent]:
             self.stdout.write(f"  {profile['role']:<8} {profile['email']}")
