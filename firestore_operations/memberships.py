@@ -71,3 +71,26 @@ def record_period_payment(invoice_id: str, data: dict) -> dict:
         return {**data, "id": invoice_id}
 
     return run_atomically(body)
+
+
+def period_payments_between(start, end) -> list[dict]:
+    """Membership periods paid in [start, end) (a monthly report: one query, one read per period)."""
+    query = (
+        db()
+        .collection(PAYMENTS)
+        .where(filter=firestore.FieldFilter("created_at", ">=", start))
+        .where(filter=firestore.FieldFilter("created_at", "<", end))
+    )
+    return [snapshot_to_dict(snap) for snap in query.stream()]
+
+
+def attended_between(start, end) -> list[dict]:
+    """Every "present" attendance record of lessons starting in [start, end) (a monthly report)."""
+    query = (
+        db()
+        .collection("attendance")
+        .where(filter=firestore.FieldFilter("status", "==", "present"))
+        .where(filter=firestore.FieldFilter("starts_at", ">=", start))
+        .where(filter=firestore.FieldFilter("starts_at", "<", end))
+    )
+    return [snapshot_to_dict(snap) for snap in query.stream()]

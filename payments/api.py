@@ -208,3 +208,16 @@ class MySubscriptionView(ApiView):
     )
     def delete(self, request):
         return Response(s.SubscriptionOut(membership.cancel_my_subscription(actor=request.user)).data)
+
+
+class MembershipSharesView(ApiView):
+    roles = ADMINS
+
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM")],
+        responses={200: dict},
+        tags=["membership"],
+        description="The month's membership revenue split among teachers by members' attended lessons.",
+    )
+    def get(self, request):
+        return Response(membership.membership_shares(actor=request.user, month=request.query_params.get("month", "")))

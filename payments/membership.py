@@ -236,3 +236,69 @@ def apply_event(event_type: str, obj: dict) -> str:
         )
         return "applied"
     return "ignored"
+
+
+def _split(total: int, weights: dict[str, int]) -> dict[str, int]:
+    """total split in proportion to weights, in whole minor units that add up exactly (largest remainder)."""
+    whole = sum(weights.values())
+    if total <= 0 or whole <= 0:
+        return dict.fromkeys(weights, 0)
+    shares = {key: total * weight // whole for key, weight in weights.items()}
+    left = total - sum(shares.values())
+    by_remainder = sorted(weights, key=lambda key: (-(total * weights[key] % whole), key))
+    for key in by_remainder[:left]:
+        shares[key] += 1
+    return shares
+
+
+def membership_shares(*, actor: Actor, month: str) -> dict:
+    """How a month's membership revenue is shared among teachers (see docs/payments.md).
+
+    pool = membership periods paid in the month, minus the platform fee; each teacher gets
+    pool x (lessons of her included courses that members attended in the month) / (all such lessons).
+    Raises PermissionDenied, ValidationError.
+    """
+    from django.conf import settings
+
+    from firestore_operations import courses as course_store
+
+    if actor.role != ADMIN:
+        raise errors.PermissionDenied("Only admins see the membership shares.", code="wrong_role")
+    try:
+        start = dt.datetime.strptime(month, "%Y-%m").replace(tzinfo=dt.UTC)
+    except ValueError as exc:
+        raise errors.ValidationError("Give the month as YYYY-MM.", fields={"month": ["Invalid."]}) from exc
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    periods = store.period_payments_between(start, end)
+    members = {p["payer_uid"] for p in periods}
+    pools: dict[str, int] = {}
+    for period in periods:
+        pools[period["currency"]] = pools.get(period["currency"], 0) + int(period["amount"])
+    attended: dict[str, int] = {}
+    included: dict[str, bool] = {}
+    for record in store.attended_between(start, end):
+        if record.get("student_uid") not in members:
+            continue
+        course_id = record.get("course_id")
+        if course_id not in included:
+            included[course_id] = bool((course_store.get_course(course_id) or {}).get("included_in_membership"))
+        if included[course_id]:
+            teacher = record.get("teacher_uid")
+            attended[teacher] = attended.get(teacher, 0) + 1
+    result = []
+    for currency, gross in sorted(pools.items()):
+        fee = money.share(gross, bps=settings.PLATFORM_FEE_BPS)
+        shares = _split(gross - fee, attended)
+        result.append(
+            {
+                "currency": currency,
+                "gross": gross,
+                "platform_fee": fee,
+                "pool": gross - fee,
+                "teachers": [
+                    {"teacher_uid": uid, "attended_lessons": attended[uid], "share": shares[uid]}
+                    for uid in sorted(attended)
+                ],
+            }
+        )
+    return {"month": month, "members": len(members), "pools": result}

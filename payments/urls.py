@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/payments/<str:payment_id>/refund", api.AdminRefundView.as_view()),
     path("admin/membership-plan", api.MembershipPlanView.as_view()),
     path("membership-plan", api.MembershipPlanView.as_view()),
+    path("admin/membership-shares", api.MembershipSharesView.as_view()),
     path("subscriptions", api.SubscribeView.as_view()),
     path("me/subscription", api.MySubscriptionView.as_view()),
     path("invoices/<str:invoice_id>.pdf", api.InvoicePdfView.as_view()),

@@ -139,3 +139,44 @@ def test_a_failed_renewal_is_past_due_and_a_paid_one_is_invoiced(api, student, p
 def test_only_students_join(api, owner_teacher, parent, plan):
     assert_error(join(api, owner_teacher), 403)
     assert_error(join(api, parent), 403)
+
+
+def test_membership_revenue_is_shared_by_members_attended_lessons(
+    api, admin, owner_teacher, other_teacher, student, other_student, plan
+):
+    import datetime as dt
+
+    from payments.membership import _split
+
+    ada = paid_course(api, owner_teacher, included_in_membership=True)
+    grace = paid_course(api, other_teacher, included_in_membership=True)
+    outside = paid_course(api, other_teacher)
+    join(api, student)
+    now = dt.datetime.now(dt.UTC)
+    records = [
+        (ada, owner_teacher, student),
+        (ada, owner_teacher, student),
+        (grace, other_teacher, student),
+        (outside, other_teacher, student),  # not included: does not count
+        (grace, other_teacher, other_student),  # not a member: does not count
+    ]
+    for index, (course, teacher, who) in enumerate(records):
+        db().collection("attendance").document(f"l{index}_{who.uid}").set(
+            {
+                "lesson_id": f"l{index}",
+                "course_id": course["id"],
+                "teacher_uid": teacher.uid,
+                "student_uid": who.uid,
+                "status": "present",
+                "starts_at": now,
+            }
+        )
+    body = call(api, "get", f"/api/v1/admin/membership-shares?month={now:%Y-%m}", admin).json()
+    assert body["members"] == 1
+    pool = body["pools"][0]
+    assert pool["gross"] == 900 and pool["platform_fee"] == 90 and pool["pool"] == 810
+    shares = {row["teacher_uid"]: (row["attended_lessons"], row["share"]) for row in pool["teachers"]}
+    assert shares == {owner_teacher.uid: (2, 540), other_teacher.uid: (1, 270)}
+    assert sum(_split(100, {"a": 1, "b": 1, "c": 1}).values()) == 100
+    assert_error(call(api, "get", "/api/v1/admin/membership-shares?month=nope", admin), 400)
+    assert_error(call(api, "get", f"/api/v1/admin/membership-shares?month={now:%Y-%m}", student), 403)
