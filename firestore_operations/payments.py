@@ -58,10 +58,13 @@ def get_payment(pid: str) -> dict | None:
 def record_course_payment(
     course_id: str, student_uid: str, *, status: str, amount: int, currency: str, payer_uid: str
 ) -> None:
-    """Write a payment record directly, outside Stripe: for tests only."""
+    """Write a payment record directly, outside Stripe: for tests and the courses demo data only."""
+    course = db().collection(COURSES).document(course_id).get().to_dict() or {}
     db().collection(COLLECTION).document(payment_id(course_id, student_uid)).set(
         {
             "course_id": course_id,
+            "course_title": course.get("title", ""),
+            "teacher_uid": course.get("teacher_uid"),
             "student_uid": student_uid,
             "payer_uid": payer_uid,
             "party_uids": sorted({payer_uid, student_uid}),

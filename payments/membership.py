@@ -205,6 +205,8 @@ SUBSCRIPTION_EVENTS = (
 def apply_event(event_type: str, obj: dict) -> str:
     """Keep a membership in step with Stripe's subscription and invoice events. Returns the outcome."""
     if event_type in SUBSCRIPTION_EVENTS:
+        if not isinstance(obj.get("id"), str):
+            return "ignored"
         sub = stripe_gateway.subscription_from_event(obj)
         membership = store.find_by_subscription(sub.id)
         if membership is None:
@@ -221,7 +223,7 @@ def apply_event(event_type: str, obj: dict) -> str:
         return "applied"
     if event_type in ("invoice.payment_succeeded", "invoice.payment_failed"):
         sub_id = obj.get("subscription")
-        membership = store.find_by_subscription(sub_id) if sub_id else None
+        membership = store.find_by_subscription(sub_id) if isinstance(sub_id, str) and sub_id else None
         if membership is None:
             return "unknown_subscription"
         if event_type == "invoice.payment_failed":

@@ -323,7 +323,11 @@ def apply_intent(*, payment_id: str, intent: stripe_gateway.Intent) -> dict:
         month = _now().strftime("%Y-%m")
 
         def decide(payment: dict | None) -> store.PaymentChange | None:
-            if payment is None or payment.get("intent_id") != intent.id:
+            if payment is None:
+                return None
+            if payment.get("intent_id") != intent.id:
+                # An intent this payment no longer uses (a fresh one was made after a decline).
+                logger.warning("payment %s: intent %s succeeded but is not current", payment_id, intent.id)
                 return None
             if payment.get("status") not in (store.PENDING, store.FAILED):
                 return None  # already paid (or refunded): applied once
@@ -443,9 +447,13 @@ def handle_webhook(*, payload: bytes, signature: str) -> str:
     if store.event_done(event_id):
         return "duplicate"
     outcome = "ignored"
+    obj = event["data"].get("object")
+    if not isinstance(obj, dict):
+        event_type = "malformed"  # signed, but not an object we understand: acknowledged, nothing changes
+        obj = {}
     if event_type in INTENT_EVENTS:
-        obj = event["data"].get("object") or {}
-        pid = (obj.get("metadata") or {}).get("payment_id")
+        metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        pid = metadata.get("payment_id") if isinstance(metadata.get("payment_id"), str) else None
         if pid and store.get_payment(pid) is not None:
             error = obj.get("last_payment_error") or {}
             status = obj.get("status") or ""
@@ -463,7 +471,7 @@ def handle_webhook(*, payload: bytes, signature: str) -> str:
         else:
             outcome = "unknown_payment"
     elif event_type in membership.SUBSCRIPTION_EVENTS or event_type.startswith("invoice.payment_"):
-        outcome = membership.apply_event(event_type, event["data"].get("object") or {})
+        outcome = membership.apply_event(event_type, obj)
     store.record_event(event_id, event_type=event_type, outcome=outcome)
     return outcome
 

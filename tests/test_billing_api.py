@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from google.cloud.firestore import FieldFilter
 
 from courses.payments import has_paid_for_course
 from firestore_operations import payments as payment_store
@@ -275,7 +276,9 @@ def test_localstripe_delivers_the_webhook_to_a_live_server(api, live_server, own
             time.sleep(0.2)
         doc = payment_doc(payment["payment_id"])
         assert doc["status"] == "completed" and doc["enrolled"] and doc["invoice_id"] and doc["notified"]
-        assert db().collection("stripe_events").where("type", "==", "payment_intent.succeeded").get()
+        assert (
+            db().collection("stripe_events").where(filter=FieldFilter("type", "==", "payment_intent.succeeded")).get()
+        )
     finally:
         # Nowhere to deliver to from now on (localstripe cannot forget a webhook).
         requests.post(

@@ -294,6 +294,17 @@ class TestWebhook:
         doc = payment_doc(pid)
         assert doc["invoice_id"] and doc["notified"]
 
+    @pytest.mark.parametrize("obj", ["a string", None, {"id": "pi_1", "metadata": "not a map"}])
+    def test_signed_but_odd_events_are_acknowledged_and_change_nothing(self, api, obj):
+        event = {
+            "id": "evt_odd",
+            "type": "payment_intent.succeeded",
+            "created": int(time.time()),
+            "data": {"object": obj},
+        }
+        response = post_event(api, event)
+        assert response.status_code == 200 and response.json()["outcome"] in ("ignored", "unknown_payment")
+
     def test_events_of_unknown_payments_are_acknowledged(self, api):
         response = post_event(api, intent_event("payment_intent.succeeded", "pi_nope", "nope_nope"))
         assert response.status_code == 200 and response.json()["outcome"] == "unknown_payment"
