@@ -106,7 +106,7 @@ def start_checkout(
     student = user_store.get_profile(target) or {}
     if student.get("role") != STUDENT:
         raise errors.NotFound("No such student.")
-    payer = user_store.get_profile(actor.uid) or {}
+    payer = student if actor.uid == target else (user_store.get_profile(actor.uid) or {})
     now = time.time()
     hold_seconds = settings.SEAT_HOLD_MINUTES * 60
     pid = store.payment_id(course_id, target)
@@ -186,6 +186,8 @@ def start_checkout(
             "refunded_amount": 0,
             "invoice_id": None,
             "credit_note_ids": [],
+            # This request creates the intent: the claim commits with the payment (no second round trip).
+            "intent_claimed_until": _now() + INTENT_LEASE,
             "enrolled": False,
             "seat_refused": None,
             "notified": False,
@@ -203,8 +205,9 @@ def start_checkout(
     if plan.result == "already_paid":
         fulfil_payment(payment_id=pid)
         raise errors.Conflict("This course is already paid for: the student is being enrolled.", code="already_paid")
-    payment = _ensure_intent(pid)
-    return public_payment(payment)
+    if plan.result == "created":
+        return public_payment(_new_intent(payment))
+    return public_payment(payment if payment.get("intent_id") else _ensure_intent(pid))
 
 
 def store_server_time():

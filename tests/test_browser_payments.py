@@ -4,11 +4,16 @@ an admin refunds part of it; the teacher sees the month's earnings."""
 
 from __future__ import annotations
 
+import os
 import re
+import time
 
 import pytest
+import requests
+from google.cloud.firestore import FieldFilter
 from playwright.sync_api import expect
 
+from firestore_operations.client import db
 from tests.browser import browser, page, snap  # noqa: F401
 from tests.payments_support import (
     empty_localstripe,  # noqa: F401 - autouse fixture
@@ -17,6 +22,32 @@ from tests.payments_support import (
 from tests.test_browser_courses import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+
+def register_webhook(target: str) -> None:
+    requests.post(
+        f"{os.environ['STRIPE_API_BASE']}/_config/webhooks/browser",
+        data={"url": target, "secret": os.environ["STRIPE_WEBHOOK_SECRET"]},
+        timeout=5,
+    ).raise_for_status()
+
+
+@pytest.fixture
+def webhook_to_live_server(live_server):
+    """localstripe's webhooks go to the live server too: the confirmation enrols her at once, and the
+    event that follows finds the work done. Afterwards they go nowhere (localstripe cannot forget one)."""
+    register_webhook(f"{live_server}/api/v1/payments/webhook")
+    yield
+    register_webhook("http://127.0.0.1:9/gone")
+
+
+def wait_for_event(kind: str, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if db().collection("stripe_events").where(filter=FieldFilter("type", "==", kind)).limit(1).get():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def fill_card(tab, number: str) -> None:
@@ -32,6 +63,7 @@ def test_a_student_pays_and_is_enrolled_and_an_admin_refunds(
     page,  # noqa: F811
     api,
     live_server,
+    webhook_to_live_server,
     owner_teacher,
     student,
     admin,
@@ -57,6 +89,7 @@ def test_a_student_pays_and_is_enrolled_and_an_admin_refunds(
     snap(page, "pay-3-enrolled")
     page.reload()
     expect(page.locator("#enrolment-state")).to_have_text("You are enrolled.")
+    assert wait_for_event("payment_intent.succeeded"), "localstripe's webhook did not arrive"
 
     page.goto(f"{url}/payments/")
     row = page.locator("#payments tbody tr").first
