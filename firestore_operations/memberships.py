@@ -94,3 +94,30 @@ def attended_between(start, end) -> list[dict]:
         .where(filter=firestore.FieldFilter("starts_at", "<", end))
     )
     return [snapshot_to_dict(snap) for snap in query.stream()]
+
+
+ENROLLMENTS = "membership_enrollments"
+
+
+def record_membership_enrollment(course_id: str, student_uid: str) -> None:
+    """Remember that this seat came through the membership (ended with it)."""
+    db().collection(ENROLLMENTS).document(f"{course_id}_{student_uid}").set(
+        {"course_id": course_id, "student_uid": student_uid, "active": True, "created_at": firestore.SERVER_TIMESTAMP}
+    )
+
+
+def active_membership_enrollments(student_uid: str) -> list[dict]:
+    query = (
+        db()
+        .collection(ENROLLMENTS)
+        .where(filter=firestore.FieldFilter("student_uid", "==", student_uid))
+        .where(filter=firestore.FieldFilter("active", "==", True))
+        .limit(500)
+    )
+    return [snapshot_to_dict(snap) for snap in query.stream()]
+
+
+def end_membership_enrollment(course_id: str, student_uid: str) -> None:
+    db().collection(ENROLLMENTS).document(f"{course_id}_{student_uid}").update(
+        {"active": False, "ended_at": firestore.SERVER_TIMESTAMP}
+    )

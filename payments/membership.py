@@ -212,6 +212,8 @@ def apply_event(event_type: str, obj: dict) -> str:
         if membership is None:
             return "unknown_subscription"
         status = "canceled" if event_type == "customer.subscription.deleted" else sub.status
+        if status == "canceled":
+            end_membership_enrollments(student_uid=membership["id"])
         store.change_membership(
             membership["id"],
             lambda current: {
@@ -304,3 +306,35 @@ def membership_shares(*, actor: Actor, month: str) -> dict:
             }
         )
     return {"month": month, "members": len(members), "pools": result}
+
+
+def note_enrollment(*, course_id: str, student_uid: str) -> None:
+    """After a seat was given: remember it when the membership paid for it (not a course payment)."""
+    from courses.payments import has_paid_for_course, membership_covers
+    from firestore_operations import courses as course_store
+
+    course = course_store.get_course(course_id) or {}
+    if not course.get("price") or not course.get("included_in_membership"):
+        return
+    if has_paid_for_course(student_uid=student_uid, course_id=course_id):
+        return
+    if membership_covers(student_uid=student_uid, course=course, now=dt.datetime.now(dt.UTC).timestamp()):
+        store.record_membership_enrollment(course_id, student_uid)
+
+
+def end_membership_enrollments(*, student_uid: str) -> int:
+    """The membership ended (Stripe deleted the subscription at the end of its period): the seats it
+    gave end too, through the courses app's own withdrawal (the next waiting student gets the seat)."""
+    from courses import services as course_services
+
+    ended = 0
+    for row in store.active_membership_enrollments(student_uid):
+        try:
+            course_services.withdraw_student(
+                actor=Actor(uid=student_uid, email="", role=STUDENT), course_id=row["course_id"]
+            )
+        except errors.DomainError as exc:
+            logger.info("membership seat %s of %s: %s", row["course_id"], student_uid, exc.message)
+        store.end_membership_enrollment(row["course_id"], student_uid)
+        ended += 1
+    return ended

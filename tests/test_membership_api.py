@@ -100,6 +100,7 @@ def test_members_enrol_in_included_courses_without_checkout(api, owner_teacher, 
 def test_cancelling_keeps_the_period_and_a_lapsed_membership_stops_new_enrolments(api, owner_teacher, student, plan):
     included = paid_course(api, owner_teacher, included_in_membership=True)
     join(api, student)
+    assert enrol(api, student, included["id"]).status_code == 201
     cancelled = call(api, "delete", "/api/v1/me/subscription", student)
     assert cancelled.status_code == 200
     assert cancelled.json()["cancel_at_period_end"] is True and cancelled.json()["covers_now"] is True
@@ -113,6 +114,9 @@ def test_cancelling_keeps_the_period_and_a_lapsed_membership_stops_new_enrolment
     }
     assert post_event(api, event("customer.subscription.deleted", gone)).json()["outcome"] == "applied"
     assert call(api, "get", "/api/v1/me/subscription", student).json()["status"] == "canceled"
+    # The seat the membership gave ends with it; a new one needs a payment.
+    enrollment = db().collection("enrollments").document(f"{included['id']}_{student.uid}").get().to_dict()
+    assert enrollment["status"] == "withdrawn"
     assert_error(enrol(api, student, included["id"]), 402, "payment_required")
 
 
