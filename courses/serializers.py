@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 from rest_framework import serializers
 
 from courses.services import LEVELS, SORTS
 from cplatform.serializers import CursorPageQuery, IsoDateTimeField
+from firestore_operations.enrollments import seats_left
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 ENROLLMENT_STATUSES = ("active", "waitlisted", "withdrawn", "completed")
@@ -157,9 +159,8 @@ class CourseOut(serializers.Serializer):
     published_at = IsoDateTimeField(allow_null=True)
 
     def get_seats_left(self, course: dict) -> int | None:
-        if course.get("capacity") is None:
-            return None
-        return max(0, int(course["capacity"]) - int(course.get("enrolled_count", 0)))
+        # Seats held by an unfinished checkout are not free (firestore_operations.enrollments.live_holds).
+        return seats_left(course, now=time.time())
 
     def get_cover_url(self, course: dict) -> str | None:
         if not course.get("cover_path"):

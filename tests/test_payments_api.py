@@ -334,6 +334,13 @@ class TestSeatHolds:
         error = assert_error(checkout(api, other_student, course["id"]), 409, "course_full")
         assert error["waitlist"] is True and "waitlist" in error["message"]
 
+    def test_held_seats_are_not_shown_as_free(self, api, owner_teacher, student):
+        course = paid_course(api, owner_teacher, capacity=2)
+        checkout(api, student, course["id"])
+        assert call(api, "get", f"/api/v1/courses/{course['id']}", owner_teacher).json()["seats_left"] == 1
+        expire_hold(course["id"], student.uid)
+        assert call(api, "get", f"/api/v1/courses/{course['id']}", owner_teacher).json()["seats_left"] == 2
+
     def test_an_expired_hold_frees_its_seat(self, api, owner_teacher, student, other_student):
         course = paid_course(api, owner_teacher, capacity=1)
         checkout(api, student, course["id"])
