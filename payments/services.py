@@ -11,6 +11,7 @@ may therefore all run it, even at once, and the work ends up done exactly once.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import time
 
@@ -36,6 +37,14 @@ INTENT_LEASE = dt.timedelta(seconds=30)
 NOTIFY_LEASE = dt.timedelta(seconds=60)
 STALE_REFUND = dt.timedelta(seconds=60)
 MAX_KEY_LENGTH = 255
+
+
+class CheckoutOutcome(enum.Enum):
+    CREATED = "created"  # a new payment and hold
+    RENEWED = "renewed"  # an unpaid payment whose hold had expired got a new hold
+    REUSED = "reused"  # an unpaid payment with a live hold, asked for with another key
+    REPEAT = "repeat"  # the same Idempotency-Key again
+    ALREADY_PAID = "already_paid"
 
 
 def _now() -> dt.datetime:
@@ -123,14 +132,14 @@ def start_checkout(
         payment = state.payment
         status = (payment or {}).get("status")
         if state.key and payment and status in (store.PENDING, store.FAILED, store.COMPLETED):
-            return store.CheckoutPlan(result="repeat")  # the same attempt again: the same answer
+            return store.CheckoutPlan(result=CheckoutOutcome.REPEAT)  # the same attempt again: the same answer
         enrollment = state.enrollment or {}
         if enrollment.get("status") == enrollment_store.ACTIVE:
             raise errors.Conflict("The student is already enrolled in this course.", code="already_enrolled")
         if enrollment.get("status") == enrollment_store.COMPLETED:
             raise errors.Conflict("The student has already completed this course.", code="already_completed")
         if status == store.COMPLETED:
-            return store.CheckoutPlan(result="already_paid")
+            return store.CheckoutPlan(result=CheckoutOutcome.ALREADY_PAID)
         if course.get("status") != PUBLISHED:
             raise errors.Conflict("This course is not open for enrolment.", code="course_not_open")
         price = course.get("price")
@@ -138,7 +147,7 @@ def start_checkout(
             raise errors.Conflict("This course is free: enrol directly, no payment needed.", code="free_course")
         own_hold = (course.get("seat_holds") or {}).get(target)
         if payment and status in (store.PENDING, store.FAILED) and own_hold and own_hold["expires_at"] > now:
-            return store.CheckoutPlan(result="reused")
+            return store.CheckoutPlan(result=CheckoutOutcome.REUSED)
         left = enrollment_store.seats_left(course, now=now, excluding=target)
         if left is not None and left <= 0:
             raise errors.Conflict(
@@ -150,7 +159,10 @@ def start_checkout(
         hold_at = dt.datetime.fromtimestamp(hold_until, dt.UTC)
         if payment and status in (store.PENDING, store.FAILED):
             return store.CheckoutPlan(
-                payment={"hold_expires_at": hold_at}, hold_until=hold_until, hold_now=now, result="renewed"
+                payment={"hold_expires_at": hold_at},
+                hold_until=hold_until,
+                hold_now=now,
+                result=CheckoutOutcome.RENEWED,
             )
         net, tax, total = money.charge_for(
             int(price["amount"]), rate_bps=settings.TAX_RATE_BPS, inclusive=settings.TAX_INCLUSIVE
@@ -198,14 +210,14 @@ def start_checkout(
             hold_until=hold_until,
             hold_now=now,
             archive_previous=status == store.REFUNDED,
-            result="created",
+            result=CheckoutOutcome.CREATED,
         )
 
     payment, plan = store.checkout(course_id=course_id, student_uid=target, payer_uid=actor.uid, key=key, decide=decide)
-    if plan.result == "already_paid":
+    if plan.result == CheckoutOutcome.ALREADY_PAID:
         fulfil_payment(payment_id=pid)
         raise errors.Conflict("This course is already paid for: the student is being enrolled.", code="already_paid")
-    if plan.result == "created":
+    if plan.result == CheckoutOutcome.CREATED:
         return public_payment(_new_intent(payment))
     return public_payment(payment if payment.get("intent_id") else _ensure_intent(pid))
 
