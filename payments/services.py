@@ -216,7 +216,7 @@ def start_checkout(
     payment, plan = store.checkout(course_id=course_id, student_uid=target, payer_uid=actor.uid, key=key, decide=decide)
     if plan.result == CheckoutOutcome.ALREADY_PAID:
         fulfil_payment(payment_id=pid)
-        raise errors.Conflict("This course is already paid for: the student is being enrolled.", code="already_paid")
+        raise errors.Conflict("This course is already paid for: enrol without paying again.", code="already_paid")
     if plan.result == CheckoutOutcome.CREATED:
         return public_payment(_new_intent(payment))
     return public_payment(payment if payment.get("intent_id") else _ensure_intent(pid))

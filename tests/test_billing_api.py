@@ -133,6 +133,15 @@ class TestRefunds:
         assert "No refund" in body["refund"]["message"]
         assert payment_doc(payment["payment_id"])["status"] == "completed"
 
+    def test_after_a_withdrawal_without_refund_she_comes_back_without_paying_again(self, api, owner_teacher, student):
+        course, payment = bought(api, owner_teacher, student)
+        db().collection("course_payments").document(payment["payment_id"]).update(
+            {"paid_at": dt.datetime.now(dt.UTC) - dt.timedelta(days=30)}
+        )
+        call(api, "delete", f"/api/v1/courses/{course['id']}/enrollment", student)
+        assert_error(checkout(api, student, course["id"], key="again"), 409, "already_paid")
+        assert enrol(api, student, course["id"]).status_code == 201
+
     def test_withdrawing_after_the_first_lesson_keeps_the_payment(self, api, owner_teacher, student):
         course, _ = bought(api, owner_teacher, student)
         db().collection("lessons").document("l1").set(
