@@ -49,7 +49,18 @@ STATUS_LABELS = {DRAFT: "Draft", PUBLISHED: "Published", ARCHIVED: "Archived"}
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "BRL")
 CATALOG_FIELDS = ("q", "subject", "level", "language", "price", "sort")
 CATALOG_PAGE_SIZE = 12
-COURSE_FIELDS = ("title", "description", "subject", "level", "language", "tags", "price", "currency", "capacity")
+COURSE_FIELDS = (
+    "title",
+    "description",
+    "subject",
+    "level",
+    "language",
+    "tags",
+    "price",
+    "currency",
+    "capacity",
+    "included_in_membership",
+)
 LESSON_FIELDS = ("title", "starts_at", "duration_minutes", "description", "location", "meeting_url")
 LIST_SIZE = 50
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -393,6 +404,7 @@ def _course_form(course: dict | None = None) -> dict:
         "price": f"{decimal.Decimal(price['amount']) / 100:.2f}" if price.get("amount") else "",
         "currency": price.get("currency") or "EUR",
         "capacity": "" if course.get("capacity") is None else str(course["capacity"]),
+        "included_in_membership": "on" if course.get("included_in_membership") else "",
     }
 
 
@@ -413,6 +425,7 @@ def _course_data(form: dict, serializer, **kwargs) -> dict:
         "tags": _split_list(form["tags"]),
         "price": price,
         "capacity": form["capacity"].strip() or None,
+        "included_in_membership": form.get("included_in_membership") == "on",
     }
     try:
         validated = validate_form(serializer, data, **kwargs)

@@ -184,3 +184,18 @@ def test_membership_revenue_is_shared_by_members_attended_lessons(
     assert sum(_split(100, {"a": 1, "b": 1, "c": 1}).values()) == 100
     assert_error(call(api, "get", "/api/v1/admin/membership-shares?month=nope", admin), 400)
     assert_error(call(api, "get", f"/api/v1/admin/membership-shares?month={now:%Y-%m}", student), 403)
+
+
+def test_a_teacher_marks_a_course_included_in_the_membership_on_its_form(owner_teacher):
+    from courses import services as course_services
+    from tests.test_pages_courses import COURSE, signed_in, text
+
+    client = signed_in(owner_teacher)
+    response = client.post("/courses/new/", {**COURSE, "price": "30", "included_in_membership": "on"})
+    assert response.status_code == 302, text(response)[:500]
+    course_id = response["Location"].strip("/").split("/")[-1]
+    assert course_services.get_course_or_404(course_id)["included_in_membership"] is True
+    form = text(client.get(f"/courses/{course_id}/edit/"))
+    assert 'id="included_in_membership" checked' in form
+    client.post(f"/courses/{course_id}/edit/", {**COURSE, "price": "30"})
+    assert course_services.get_course_or_404(course_id)["included_in_membership"] is False
