@@ -370,7 +370,11 @@ def redeem_parent_link_code(*, actor: Actor, code: str) -> dict:
     )
     if outcome in (link_store.RedeemOutcome.UNKNOWN, link_store.RedeemOutcome.EXPIRED):
         rate_limit.hit("link-code", actor.uid, 3600)
-        message = "This code has expired; ask for a new one." if outcome == "expired" else "No such code."
+        message = (
+            "This code has expired; ask for a new one."
+            if outcome is link_store.RedeemOutcome.EXPIRED
+            else "No such code."
+        )
         raise errors.NotFound(message, code="invalid_code", fields={"code": [message]})
     if outcome == link_store.RedeemOutcome.ALREADY_LINKED:
         raise errors.Conflict("You are already linked to this student.", code="already_linked")

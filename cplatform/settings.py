@@ -103,6 +103,28 @@ CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
 # removed member listening for longer.
 CHAT_MEMBERSHIP_RECHECK_SECONDS = env.float("CHAT_MEMBERSHIP_RECHECK_SECONDS", default=30)
 
+# --- Payments (Stripe) --------------------------------------------------------------------------
+# Real keys and no STRIPE_API_BASE talk to Stripe unchanged; `make run`/`make test` point
+# STRIPE_API_BASE and STRIPE_JS_URL at localstripe on 127.0.0.1.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# Seconds a webhook's signed timestamp may be old (Stripe's own default tolerance).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+SEAT_HOLD_MINUTES = env.int("SEAT_HOLD_MINUTES", default=15)
+REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=14)
+# Tax in basis points (2000 = 20 %); inclusive: course prices already contain it.
+TAX_RATE_BPS = env.int("TAX_RATE_BPS", default=0)
+TAX_INCLUSIVE = env.bool("TAX_INCLUSIVE", default=True)
+PLATFORM_FEE_BPS = env.int("PLATFORM_FEE_BPS", default=1000)
+SELLER_NAME = env("SELLER_NAME", default="cplatform")
+SELLER_ADDRESS = env("SELLER_ADDRESS", default="1 Example Street, 75001 Paris, France")
+SELLER_TAX_ID = env("SELLER_TAX_ID", default="")
+if STRIPE_API_BASE and not DEBUG and not STRIPE_API_BASE.startswith("https://"):
+    raise ImproperlyConfigured("STRIPE_API_BASE points at a local fake Stripe with DEBUG off.")
+
 # --- Django -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "daphne",
@@ -114,6 +136,7 @@ INSTALLED_APPS = [
     "authentication",
     "courses",
     "messaging",
+    "payments",
     "cplatform",  # project-wide management commands (seed_demo)
 ]
 
@@ -141,6 +164,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csrf",
                 "middlewares.firebase_auth.actor_context",
+                "payments.pages.stripe_context",
             ],
         },
     },

@@ -10,9 +10,11 @@ urlpatterns = [
     path("api/v1/", include("authentication.urls")),
     path("api/v1/", include("courses.urls")),
     path("api/v1/", include("messaging.urls")),
+    path("api/v1/", include("payments.urls")),
     path("", include("authentication.page_urls")),
     path("", include("courses.page_urls")),
     path("", include("messaging.page_urls")),
+    path("", include("payments.page_urls")),
 ]
 
 handler404 = views.not_found

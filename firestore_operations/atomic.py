@@ -80,6 +80,15 @@ class AtomicUnit:
         self._batch.update(ref, changes, option=self._unchanged(ref))
         self._writes += 1
 
+    def merge_blind(self, ref: firestore.DocumentReference, changes: dict) -> None:
+        """Merge fields without reading the document first and without a precondition.
+
+        Only for commutative changes (firestore.Increment on totals): they never conflict, so a hot
+        totals document does not make the unit retry; they still commit with the unit's other writes.
+        """
+        self._batch.set(ref, changes, merge=True)
+        self._writes += 1
+
     def delete(self, ref: firestore.DocumentReference) -> None:
         self._batch.delete(ref, option=self._unchanged(ref))
         self._writes += 1

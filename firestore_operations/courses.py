@@ -9,6 +9,7 @@ instead of one index per combination. Search uses `search_tokens` with equality 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 
 from google.api_core import exceptions as google_exceptions
@@ -111,13 +112,13 @@ def iter_teacher_courses(teacher_uid: str) -> Iterator[dict]:
         last = snapshots[-1]
 
 
-class RemoveOutcome:
+class RemoveOutcome(enum.Enum):
     MISSING = "missing"
     DELETED = "deleted"
     ARCHIVED = "archived"
 
 
-def delete_or_archive_course(course_id: str, archive_changes: dict) -> str:
+def delete_or_archive_course(course_id: str, archive_changes: dict) -> RemoveOutcome:
     """Delete the course, or archive it (apply archive_changes) when any enrolment exists, atomically.
 
     Every enrolment rewrites the course document, so an enrolment committing meanwhile makes the

@@ -10,7 +10,10 @@ commit.
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from google.cloud import firestore
@@ -68,20 +71,54 @@ def get_enrollment(course_id: str, student_uid: str) -> dict | None:
 # --- status changes (atomic units) ---------------------------------------------------------------
 
 
+class EnrollOutcome(enum.Enum):
+    UNCHANGED = "unchanged"  # already active or waiting: nothing written
+    ACTIVATED = "activated"
+    WAITLISTED = "waitlisted"
+    FULL = "full"  # no seat, and the caller asked for no waitlist place (a paid seat)
+
+
 @dataclass
 class EnrollResult:
-    """outcome: missing_course | closed | unchanged | completed | activated | waitlisted."""
-
-    outcome: str
+    outcome: EnrollOutcome
     position: int | None = None
     course: dict | None = None
 
 
+# --- seat holds ----------------------------------------------------------------------------------
+# A checkout holds a seat for a while: the course document keeps `seat_holds`
+# {student_uid: {"payment_id", "expires_at" (epoch seconds)}}. Every capacity check counts the
+# unexpired holds of other students, so no cron is needed: an expired hold simply stops counting
+# and is dropped at the course's next seat change. The map stays small (at most capacity entries
+# are live; expired ones are pruned on every write of it).
+
+
+def live_holds(course: dict, *, now: float, excluding: str | None = None) -> dict[str, dict]:
+    holds = course.get("seat_holds") or {}
+    return {
+        uid: hold for uid, hold in holds.items() if uid != excluding and float((hold or {}).get("expires_at", 0)) > now
+    }
+
+
+def seats_left(course: dict, *, now: float, excluding: str | None = None) -> int | None:
+    """Free seats after enrolments and other students' live holds; None for an unlimited course."""
+    capacity = course.get("capacity")
+    if capacity is None:
+        return None
+    held = len(live_holds(course, now=now, excluding=excluding))
+    return max(0, int(capacity) - int(course.get("enrolled_count", 0)) - held)
+
+
+class WithdrawOutcome(enum.Enum):
+    UNCHANGED = "unchanged"  # already withdrawn: nothing written
+    WITHDRAWN = "withdrawn"
+
+
 @dataclass
 class WithdrawResult:
-    """outcome: not_enrolled | unchanged | completed | withdrawn; previous: the status before."""
+    """previous: the status before."""
 
-    outcome: str
+    outcome: WithdrawOutcome
     previous: str | None = None
     promoted: list[dict] = field(default_factory=list)
 
@@ -119,13 +156,30 @@ def _free_seats(course: dict) -> int:
     waiting = int(course.get("waitlist_count", 0))
     if course.get("status") != "published" or waiting <= 0:
         return 0
-    capacity = course.get("capacity")
-    free = waiting if capacity is None else int(capacity) - int(course.get("enrolled_count", 0))
+    left = seats_left(course, now=time.time())  # seats held by a checkout are not free
+    free = waiting if left is None else left
     return max(0, min(free, waiting, MAX_PROMOTIONS))
 
 
-def enroll(course_id: str, student_uid: str, *, student_name: str, student_sort: str, enrolled_by: str) -> EnrollResult:
-    """Take a seat (or a waitlist place) for the student, atomically with the course's counters."""
+def enroll(
+    course_id: str,
+    student_uid: str,
+    *,
+    student_name: str,
+    student_sort: str,
+    enrolled_by: str,
+    check: Callable[[dict | None, dict | None], None],
+    waitlist: bool = True,
+    now: float | None = None,
+) -> EnrollResult:
+    """Take a seat (or a waitlist place) for the student, atomically with the course's counters.
+
+    `check(course, enrollment)` runs on the fresh reads and raises to refuse (missing course, course
+    not open, completed): the service decides, nothing is written. Other students' live seat holds
+    count as taken seats; the student's own hold is released when she gets her seat. With
+    waitlist=False a full course answers FULL instead of a waitlist place.
+    """
+    now = time.time() if now is None else now
     client = db()
     course_ref = client.collection(COURSES).document(course_id)
     ref = client.collection(COLLECTION).document(enrollment_id(course_id, student_uid))
@@ -133,17 +187,14 @@ def enroll(course_id: str, student_uid: str, *, student_name: str, student_sort:
     def body(unit: AtomicUnit) -> EnrollResult:
         course = unit.get(course_ref)
         current = unit.get(ref)
-        if course is None:
-            return EnrollResult("missing_course")
         if current and current.get("status") in (ACTIVE, WAITLISTED):
-            return EnrollResult("unchanged", course=course)
-        if current and current.get("status") == COMPLETED:
-            return EnrollResult("completed", course=course)
-        if course.get("status") != "published":
-            return EnrollResult("closed", course=course)
+            return EnrollResult(EnrollOutcome.UNCHANGED, course=course)
+        check(course, current)
         enrolled = int(course.get("enrolled_count", 0))
-        capacity = course.get("capacity")
-        seat = capacity is None or enrolled < int(capacity)
+        left = seats_left(course, now=now, excluding=student_uid)
+        seat = left is None or left > 0
+        if not seat and not waitlist:
+            return EnrollResult(EnrollOutcome.FULL, course=course)
         data = {
             "course_id": course_id,
             "student_uid": student_uid,
@@ -166,8 +217,12 @@ def enroll(course_id: str, student_uid: str, *, student_name: str, student_sort:
                 {"status": ACTIVE, "enrolled_at": firestore.SERVER_TIMESTAMP, "waitlist_seq": None, "ever_active": True}
             )
             unit.put(ref, data)
-            unit.update(course_ref, {"enrolled_count": enrolled + 1, "updated_at": firestore.SERVER_TIMESTAMP})
-            return EnrollResult("activated", course=course)
+            holds = live_holds(course, now=now, excluding=student_uid)
+            unit.update(
+                course_ref,
+                {"enrolled_count": enrolled + 1, "seat_holds": holds, "updated_at": firestore.SERVER_TIMESTAMP},
+            )
+            return EnrollResult(EnrollOutcome.ACTIVATED, course=course)
         waiting = int(course.get("waitlist_count", 0))
         seq = int(course.get("waitlist_next_seq", 1))
         data.update(
@@ -183,13 +238,15 @@ def enroll(course_id: str, student_uid: str, *, student_name: str, student_sort:
             course_ref,
             {"waitlist_count": waiting + 1, "waitlist_next_seq": seq + 1, "updated_at": firestore.SERVER_TIMESTAMP},
         )
-        return EnrollResult("waitlisted", position=waiting + 1, course=course)
+        return EnrollResult(EnrollOutcome.WAITLISTED, position=waiting + 1, course=course)
 
     return run_atomically(body)
 
 
-def withdraw(course_id: str, student_uid: str) -> WithdrawResult:
-    """Withdraw the student; a freed seat goes to the first waiting student in the same commit."""
+def withdraw(course_id: str, student_uid: str, *, check: Callable[[dict | None], None]) -> WithdrawResult:
+    """Withdraw the student; a freed seat goes to the first waiting student in the same commit.
+
+    `check(enrollment)` runs on the fresh read and raises to refuse (not enrolled, completed)."""
     client = db()
     course_ref = client.collection(COURSES).document(course_id)
     ref = client.collection(COLLECTION).document(enrollment_id(course_id, student_uid))
@@ -197,13 +254,10 @@ def withdraw(course_id: str, student_uid: str) -> WithdrawResult:
     def body(unit: AtomicUnit) -> WithdrawResult:
         course = unit.get(course_ref) or {}
         current = unit.get(ref)
-        if current is None:
-            return WithdrawResult("not_enrolled")
+        check(current)
         status = current.get("status")
         if status == WITHDRAWN:
-            return WithdrawResult("unchanged", previous=status)
-        if status == COMPLETED:
-            return WithdrawResult("completed", previous=status)
+            return WithdrawResult(WithdrawOutcome.UNCHANGED, previous=status)
         counters = {
             "enrolled_count": int(course.get("enrolled_count", 0)),
             "waitlist_count": int(course.get("waitlist_count", 0)),
@@ -228,7 +282,7 @@ def withdraw(course_id: str, student_uid: str) -> WithdrawResult:
             counters["enrolled_count"] += len(promoted)
             counters["waitlist_count"] -= len(promoted)
             unit.update(course_ref, {**counters, "updated_at": firestore.SERVER_TIMESTAMP})
-        return WithdrawResult("withdrawn", previous=status, promoted=promoted)
+        return WithdrawResult(WithdrawOutcome.WITHDRAWN, previous=status, promoted=promoted)
 
     return run_atomically(body)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
@@ -25,7 +26,7 @@ def create_code(code: str, *, student_uid: str, expires_at: dt.datetime) -> bool
     return True
 
 
-class RedeemOutcome:
+class RedeemOutcome(enum.Enum):
     OK = "ok"
     UNKNOWN = "unknown"
     EXPIRED = "expired"
@@ -33,7 +34,7 @@ class RedeemOutcome:
     TOO_MANY = "too_many"
 
 
-def redeem_code(code: str, *, parent_uid: str, now: dt.datetime, max_children: int) -> tuple[str, str | None]:
+def redeem_code(code: str, *, parent_uid: str, now: dt.datetime, max_children: int) -> tuple[RedeemOutcome, str | None]:
     """Consume the code and link parent and student atomically; returns (outcome, student_uid)."""
     client = db()
     code_ref = client.collection(COLLECTION).document(code)

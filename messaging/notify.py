@@ -1,7 +1,9 @@
 """The one entry point other apps use to notify users; the messaging app's dispatcher delivers it.
 
 kinds: message.new, lesson.created, lesson.updated, lesson.cancelled, enrollment.created,
-enrollment.withdrawn, enrollment.promoted, feedback.received, payment.* (later).
+enrollment.withdrawn, enrollment.promoted, feedback.received, payment.succeeded (payer), payment.enrolled
+(student paid for by a parent), payment.teacher, payment.refunded (sent by messaging/apps.py on
+payments/events.py signals).
 """
 
 from __future__ import annotations

@@ -9,11 +9,16 @@ the request: room membership and notifications are repairable, the committed cha
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from authentication import events as account_events
 from courses import events as course_events
 from firestore_operations import attendance as attendance_store
 from messaging import notification_services, notify, services
+from payments import events as payment_events
+from payments.money import format_amount
+
+logger = logging.getLogger(__name__)
 
 
 def _when(value: dt.datetime) -> str:
@@ -139,6 +144,53 @@ def tell_students_of_cancelled_lesson(sender, lesson: dict, reason: str, actor_u
     )
 
 
+# --- payments ------------------------------------------------------------------------------------
+
+
+def on_payment_succeeded(sender, payment: dict, course_title: str = "", **kwargs) -> None:
+    """Payer, then student, then teacher: each told in their own words."""
+    title = course_title or "the course"
+    data = {"payment_id": payment.get("id"), "course_id": payment.get("course_id")}
+    paid = format_amount(int(payment.get("amount", 0)), payment.get("currency", ""))
+    payer, student = payment.get("payer_uid"), payment.get("student_uid")
+    messages = [
+        (payer, "payment.succeeded", f"Payment received for {title}", f"We received {paid}. Your invoice is ready."),
+    ]
+    if student and student != payer:
+        messages.append((student, "payment.enrolled", f"You're enrolled in {title}", "Your seat has been paid for."))
+    messages.append(
+        (
+            payment.get("teacher_uid"),
+            "payment.teacher",
+            f"New paid student in {title}",
+            f"{payment.get('student_name') or 'A student'} paid {paid}.",
+        )
+    )
+    for uid, kind, heading, body in messages:
+        if not uid:
+            continue
+        try:
+            notify.notify(recipient_uids=[uid], kind=kind, title=heading, body=body, data=data)
+        except Exception:
+            logger.exception("could not notify %s of payment %s", uid, payment.get("id"))
+
+
+def on_payment_refunded(sender, payment: dict, refund: dict, course_title: str = "", **kwargs) -> None:
+    title = course_title or "the course"
+    amount = format_amount(int(refund.get("amount", 0)), refund.get("currency", ""))
+    recipients = [uid for uid in dict.fromkeys([payment.get("payer_uid"), payment.get("student_uid")]) if uid]
+    try:
+        notify.notify(
+            recipient_uids=recipients,
+            kind="payment.refunded",
+            title=f"Refund for {title}",
+            body=f"{amount} is on its way back to the card that paid. {refund.get('reason', '')}".strip(),
+            data={"payment_id": payment.get("id"), "course_id": payment.get("course_id")},
+        )
+    except Exception:
+        logger.exception("could not notify the refund of payment %s", payment.get("id"))
+
+
 # (signal, receiver) in the order they run: a new member joins the room before being told.
 SUBSCRIPTIONS = (
     (course_events.course_created, open_course_room),
@@ -152,6 +204,8 @@ SUBSCRIPTIONS = (
     (course_events.lesson_cancelled, tell_students_of_cancelled_lesson),
     (account_events.profile_renamed, rename_member),
     (account_events.account_deleted, forget_deleted_account),
+    (payment_events.payment_succeeded, on_payment_succeeded),
+    (payment_events.payment_refunded, on_payment_refunded),
 )
 
 

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -33,12 +34,14 @@ PROFILES = {
     "run": {
         "config": "firebase.json",
         "storage_port": 9023,
+        "stripe_port": 8420,
         "persist": True,
         "project": PROJECT_IDS["run"],
     },
     "test": {
         "config": "firebase.test.json",
         "storage_port": 9123,
+        "stripe_port": 8520,
         "persist": False,
         "project": PROJECT_IDS["test"],
     },
@@ -114,6 +117,18 @@ def base_env(profile: dict) -> dict[str, str]:
         }
     )
     env["STORAGE_BUCKET"] = f"{profile['project']}.appspot.com"
+    # localstripe stands in for Stripe: any sk_test_ key works, and the webhook secret is the one
+    # the stack registers with it (see Stack.start_localstripe).
+    stripe_base = f"http://127.0.0.1:{profile['stripe_port']}"
+    env.update(
+        {
+            "STRIPE_API_BASE": stripe_base,
+            "STRIPE_JS_URL": f"{stripe_base}/js.stripe.com/v3/",
+            "STRIPE_SECRET_KEY": "sk_test_localstripe",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
+            "STRIPE_WEBHOOK_SECRET": "whsec_localstripe",
+        }
+    )
     return env
 
 
@@ -126,6 +141,7 @@ class Stack:
         if offset:
             self.profile["config"] = offset_config(self.profile["config"], offset)
             self.profile["storage_port"] += offset
+            self.profile["stripe_port"] += offset
         self.env = base_env(self.profile)
         self.processes: list[tuple[str, subprocess.Popen]] = []
 
@@ -197,6 +213,8 @@ class Stack:
             LOCAL / f"storage-{self.mode}-{self.profile['storage_port']}.log",
         )
 
+        self.start_localstripe()
+
         ports = emulator_ports(self.profile["config"])
         self.wait_for("Auth emulator", f"http://127.0.0.1:{ports['auth']}/", log_path)
         self.wait_for("Firestore emulator", f"http://127.0.0.1:{ports['firestore']}/", log_path)
@@ -205,6 +223,29 @@ class Stack:
             f"http://127.0.0.1:{self.profile['storage_port']}/storage/v1/b/{self.env['STORAGE_BUCKET']}",
             LOCAL / f"storage-{self.mode}-{self.profile['storage_port']}.log",
         )
+
+    def start_localstripe(self) -> None:
+        """localstripe (a fake Stripe) on 127.0.0.1; the run profile keeps its store in .local/."""
+        args = [
+            sys.executable,
+            str(ROOT / "scripts" / "localstripe_server.py"),
+            "--port",
+            str(self.profile["stripe_port"]),
+        ]
+        if self.profile["persist"]:
+            args += ["--store", str(LOCAL / "localstripe-run.pickle")]
+        log_path = LOCAL / f"localstripe-{self.mode}-{self.profile['stripe_port']}.log"
+        self.spawn("localstripe", args, self.env, log_path)
+        self.wait_for("localstripe", f"{self.env['STRIPE_API_BASE']}/js.stripe.com/v3/", log_path)
+
+    def register_webhook(self, app_url: str) -> None:
+        """Tell localstripe where the app's webhook endpoint is (it signs with the shared secret)."""
+        data = urllib.parse.urlencode(
+            {"url": f"{app_url}/api/v1/payments/webhook", "secret": self.env["STRIPE_WEBHOOK_SECRET"]}
+        ).encode()
+        request = urllib.request.Request(f"{self.env['STRIPE_API_BASE']}/_config/webhooks/cplatform", data=data)
+        with urllib.request.urlopen(request, timeout=5):
+            log(f"localstripe delivers webhooks to {app_url}/api/v1/payments/webhook")
 
     def wait_for(self, name: str, url: str, log_path: Path, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
@@ -261,6 +302,7 @@ def run_dev() -> int:
         env.setdefault("DEBUG", "1")
         subprocess.run([python, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True)
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+        stack.register_webhook(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")
         daphne = stack.spawn(
             "daphne",
             [python, "-m", "daphne", "-b", host, "-p", port, "cplatform.asgi:application"],

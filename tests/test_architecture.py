@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("authentication", "courses", "messaging", "cplatform", "middlewares", "firestore_operations")
+PACKAGES = ("authentication", "courses", "payments", "messaging", "cplatform", "middlewares", "firestore_operations")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

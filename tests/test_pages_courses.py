@@ -205,7 +205,7 @@ class TestCourseEditor:
         assert course["tags"] == ["equations", "exam prep"]
         page = signed_in(student).get(response["Location"])
         assert "Your course is published." not in text(page)  # the message was for the teacher
-        assert "25.50 EUR" in text(page) and 'id="enrol-button"' in text(page)
+        assert "25.50 EUR" in text(page) and 'id="checkout-start"' in text(page)
 
     def test_save_as_draft_keeps_it_hidden(self, owner_teacher):
         response = signed_in(owner_teacher).post("/courses/new/", {**COURSE, "status": "draft"})

@@ -20,6 +20,7 @@ from courses.enrolment import services as enrolment_services
 from courses.feedback import services as feedback_services
 from courses.lessons import services as lesson_services
 from courses.materials import services as material_services
+from courses.payments import has_paid_for_course
 from courses.presenters import (
     LEVEL_LABELS,
     LIST_SIZE,
@@ -41,7 +42,18 @@ SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "rating": "Best ra
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "BRL")
 CATALOG_FIELDS = ("q", "subject", "level", "language", "price", "sort")
 CATALOG_PAGE_SIZE = 12
-COURSE_FIELDS = ("title", "description", "subject", "level", "language", "tags", "price", "currency", "capacity")
+COURSE_FIELDS = (
+    "title",
+    "description",
+    "subject",
+    "level",
+    "language",
+    "tags",
+    "price",
+    "currency",
+    "capacity",
+    "included_in_membership",
+)
 COURSE_ALIASES = {"price.amount": "price", "price.currency": "currency"}
 STATUS_MESSAGES = {
     PUBLISHED: "The course is published: students can find it and enrol.",
@@ -148,6 +160,10 @@ def render_course(
         "feedback_form": feedback_form
         or {"rating": str(mine["rating"]) if mine else "", "comment": (mine or {}).get("comment", "")},
         "roster": roster,
+        # A paid course she has not paid for shows the checkout (templates/payments/_checkout.html).
+        "needs_payment": actor.role == STUDENT
+        and bool(course.get("price"))
+        and not has_paid_for_course(student_uid=actor.uid, course_id=course_id),
         "enrol_errors": enrol_failure or FormErrors(),
         "feedback_errors": feedback_failure or FormErrors(),
         "upload_errors": upload_failure or FormErrors(),
@@ -182,6 +198,7 @@ def _course_form(course: dict | None = None) -> dict:
         "price": amount_label(price["amount"]) if price.get("amount") else "",
         "currency": price.get("currency") or "EUR",
         "capacity": "" if course.get("capacity") is None else str(course["capacity"]),
+        "included_in_membership": "on" if course.get("included_in_membership") else "",
     }
 
 
@@ -206,6 +223,7 @@ def _course_data(form: dict, serializer, **kwargs) -> dict:
         "tags": _split_list(form["tags"]),
         "price": price,
         "capacity": form["capacity"].strip() or None,
+        "included_in_membership": form.get("included_in_membership") == "on",
     }
     return validate_page_form(serializer, data, problems, **kwargs)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 from rest_framework import serializers
 
 from courses.catalog.search import SORTS
 from courses.catalog.services import LEVELS
 from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer, cursor_page_out
+from firestore_operations.enrollments import seats_left
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 LOCKED_FIELDS = ("teacher_uid", "teacher_name", "rating_avg", "rating_count", "enrolled_count", "id")
@@ -44,6 +46,9 @@ class CourseIn(StrictSerializer):
         min_value=1, max_value=10_000, allow_null=True, required=False, default=None, help_text="null = unlimited"
     )
     status = serializers.ChoiceField(choices=("draft", "published"), required=False, default="draft")
+    included_in_membership = serializers.BooleanField(
+        required=False, default=False, help_text="members of the platform membership enrol without paying"
+    )
 
     def validate_tags(self, value: list[str]) -> list[str]:
         return list(dict.fromkeys(tag.strip() for tag in value if tag.strip()))
@@ -94,6 +99,7 @@ class CourseOut(serializers.Serializer):
     price = PriceOut(allow_null=True)
     is_free = serializers.BooleanField()
     capacity = serializers.IntegerField(allow_null=True)
+    included_in_membership = serializers.BooleanField(default=False)
     seats_left = serializers.SerializerMethodField()
     status = serializers.CharField()
     teacher_uid = serializers.CharField()
@@ -109,9 +115,8 @@ class CourseOut(serializers.Serializer):
     published_at = IsoDateTimeField(allow_null=True)
 
     def get_seats_left(self, course: dict) -> int | None:
-        if course.get("capacity") is None:
-            return None
-        return max(0, int(course["capacity"]) - int(course.get("enrolled_count", 0)))
+        # Seats held by an unfinished checkout are not free (firestore_operations.enrollments.live_holds).
+        return seats_left(course, now=time.time())
 
     def get_cover_url(self, course: dict) -> str | None:
         if not course.get("cover_path"):

@@ -60,6 +60,7 @@ def create_course(*, actor: Actor, data: dict, course_id: str | None = None) -> 
         "tags": list(data.get("tags", [])),
         "price": data.get("price"),
         "capacity": data.get("capacity"),
+        "included_in_membership": bool(data.get("included_in_membership", False)),
         "status": data.get("status", DRAFT),
         "teacher_uid": actor.uid,
         "teacher_name": _teacher_name(actor.uid),

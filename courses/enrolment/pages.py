@@ -58,4 +58,6 @@ def withdraw(request, course_id: str):
         enrollment = services.withdraw_student(actor=request.actor, course_id=course_id)
     except errors.Conflict as exc:
         return render_course(request, course_id, enrol_failure=form_errors(exc))
-    return flash(redirect(f"/courses/{course_id}/"), f"You left {enrollment.get('course_title') or 'the course'}.")
+    left = f"You left {enrollment.get('course_title') or 'the course'}."
+    refund = enrollment.get("refund") or {}
+    return flash(redirect(f"/courses/{course_id}/"), refund.get("message") or left)

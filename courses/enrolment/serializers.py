@@ -42,6 +42,9 @@ class EnrollmentOut(serializers.Serializer):
     withdrawn_at = IsoDateTimeField(allow_null=True)
     lessons_attended = serializers.IntegerField(default=0)
     enrolled_by = serializers.CharField()
+    refund = serializers.DictField(
+        required=False, help_text="after a withdrawal from a paid course: refunded or not, and why"
+    )
 
 
 EnrollmentPageOut = cursor_page_out("EnrollmentPageOut", EnrollmentOut)

@@ -6,12 +6,13 @@ out only after the Firestore write committed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from authentication.access import access_child, linked_children
 from courses import events
 from courses.access import PUBLISHED, access_course, get_course_or_404
-from courses.payments import has_paid_for_course
+from courses.payments import has_paid_for_course, membership_covers, settle_withdrawal
 from cplatform import errors, text
 from cplatform.actor import PARENT, STUDENT, Actor
 from firestore_operations import courses as course_store
@@ -84,20 +85,36 @@ def _announce_withdrawal(course: dict, enrollment: dict, result: enrollment_stor
 # --- enrolling and withdrawing -------------------------------------------------------------------
 
 
-def enroll_student(*, actor: Actor, course_id: str, student_uid: str | None = None) -> EnrollmentResult:
+def _check_open(course: dict | None, enrollment: dict | None) -> None:
+    """Whether a seat or waitlist place may be taken, on fresh reads. Raises NotFound, Conflict."""
+    if course is None:
+        raise errors.NotFound("No such course.")
+    if enrollment and enrollment.get("status") == enrollment_store.COMPLETED:
+        raise errors.Conflict("This student has already completed the course.", code="already_completed")
+    if course.get("status") != PUBLISHED:
+        raise errors.Conflict("This course is not open for enrolment.", code="course_not_open")
+
+
+def enroll_student(
+    *, actor: Actor, course_id: str, student_uid: str | None = None, waitlist: bool = True
+) -> EnrollmentResult:
     """Enrol the student (or put her on the waitlist of a full course); a repeat changes nothing.
 
-    Raises NotFound, PermissionDenied, ValidationError, Conflict (course not open, completed),
-    PaymentRequired (paid course without a completed payment).
+    With waitlist=False (a paid seat after checkout) a full course raises Conflict course_full.
+    Raises NotFound, PermissionDenied, ValidationError, Conflict (course not open, completed, full),
+    PaymentRequired (paid course without a completed payment or a membership that covers it).
     """
     target = _target_student(actor, student_uid)
     course = get_course_or_404(course_id)
     current = enrollment_store.get_enrollment(course_id, target)
     if current and current.get("status") in (enrollment_store.ACTIVE, enrollment_store.WAITLISTED):
         return EnrollmentResult(_with_position(current), "unchanged")
-    if course.get("status") != PUBLISHED:
-        raise errors.Conflict("This course is not open for enrolment.", code="course_not_open")
-    if course.get("price") and not has_paid_for_course(student_uid=target, course_id=course_id):
+    _check_open(course, current)
+    if (
+        course.get("price")
+        and not has_paid_for_course(student_uid=target, course_id=course_id)
+        and not membership_covers(student_uid=target, course=course, now=time.time())
+    ):
         price = course["price"]
         raise errors.PaymentRequired(
             "This is a paid course: complete the payment first.",
@@ -108,38 +125,49 @@ def enroll_student(*, actor: Actor, course_id: str, student_uid: str | None = No
         raise errors.NotFound("No such student.")
     name = profile.get("display_name", "")
     result = enrollment_store.enroll(
-        course_id, target, student_name=name, student_sort=text.fold(name).strip(), enrolled_by=actor.uid
+        course_id,
+        target,
+        student_name=name,
+        student_sort=text.fold(name).strip(),
+        enrolled_by=actor.uid,
+        check=_check_open,
+        waitlist=waitlist,
     )
-    if result.outcome == "missing_course":
-        raise errors.NotFound("No such course.")
-    if result.outcome == "closed":
-        raise errors.Conflict("This course is not open for enrolment.", code="course_not_open")
-    if result.outcome == "completed":
-        raise errors.Conflict("This student has already completed the course.", code="already_completed")
+    outcome = enrollment_store.EnrollOutcome
+    if result.outcome == outcome.FULL:
+        raise errors.Conflict("This course is full.", code="course_full")
     enrollment = enrollment_store.get_enrollment(course_id, target)
-    if result.outcome == "unchanged":
+    if result.outcome == outcome.UNCHANGED:
         return EnrollmentResult(_with_position(enrollment), "unchanged")
-    if result.outcome == "waitlisted":
+    if result.outcome == outcome.WAITLISTED:
         return EnrollmentResult({**enrollment, "position": result.position}, "waitlisted")
     _announce_activation(result.course, enrollment, promoted=False)
     return EnrollmentResult(enrollment, "created")
 
 
+def _check_withdrawable(enrollment: dict | None) -> None:
+    """Raises NotFound (never enrolled), Conflict (completed)."""
+    if enrollment is None:
+        raise errors.NotFound("Not enrolled in this course.")
+    if enrollment.get("status") == enrollment_store.COMPLETED:
+        raise errors.Conflict("A completed course cannot be withdrawn from.", code="already_completed")
+
+
 def withdraw_student(*, actor: Actor, course_id: str, student_uid: str | None = None) -> dict:
-    """Withdraw the student (kept in history); her seat goes to the first waiting student.
+    """Withdraw the student (kept in history); her seat goes to the first waiting student. A paid seat
+    is refunded within the refund window (the payments app's answer comes back as `refund`).
 
     Raises NotFound (not enrolled), PermissionDenied, ValidationError, Conflict (completed).
     """
     target = _target_student(actor, student_uid)
-    result = enrollment_store.withdraw(course_id, target) if course_store.valid_id(course_id) else None
-    if result is None or result.outcome == "not_enrolled":
+    if not course_store.valid_id(course_id):
         raise errors.NotFound("Not enrolled in this course.")
-    if result.outcome == "completed":
-        raise errors.Conflict("A completed course cannot be withdrawn from.", code="already_completed")
+    result = enrollment_store.withdraw(course_id, target, check=_check_withdrawable)
     enrollment = enrollment_store.get_enrollment(course_id, target)
-    if result.outcome == "withdrawn":
+    if result.outcome is enrollment_store.WithdrawOutcome.WITHDRAWN:
         _announce_withdrawal(get_course_or_404(course_id), enrollment, result)
-    return enrollment
+    refund = settle_withdrawal(actor=actor, course_id=course_id, student_uid=target)
+    return {**enrollment, "refund": refund} if refund else enrollment
 
 
 def withdraw_everywhere(*, student_uid: str) -> None:
@@ -152,9 +180,9 @@ def withdraw_everywhere(*, student_uid: str) -> None:
         for enrollment in page.items:
             if enrollment.get("status") not in (enrollment_store.ACTIVE, enrollment_store.WAITLISTED):
                 continue
-            result = enrollment_store.withdraw(enrollment["course_id"], student_uid)
+            result = enrollment_store.withdraw(enrollment["course_id"], student_uid, check=_check_withdrawable)
             course = course_store.get_course(enrollment["course_id"])
-            if result.outcome == "withdrawn" and course:
+            if result.outcome is enrollment_store.WithdrawOutcome.WITHDRAWN and course:
                 _announce_withdrawal(course, enrollment, result)
         if not page.next_cursor:
             return

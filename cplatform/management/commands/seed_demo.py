@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from authentication import demo as account_demo
 from courses import demo as course_demo
 from messaging import demo as messaging_demo
+from payments import demo as payment_demo
 
 
 class Command(BaseCommand):
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         self.stdout.write("Seeded courses.demo.")
         messaging_demo.seed_messaging(admin=admin, teachers=teachers, students=students)
         self.stdout.write("Seeded messaging.demo.")
+        payment_demo.seed_payments(admin=admin, teachers=teachers, students=students, parent=accounts["parent"])
+        self.stdout.write("Seeded payments.demo.")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {account_demo.DEMO_PASSWORD}):"))
         for profile in [admin, *teachers, *students, accounts["parent"]]:
             self.stdout.write(f"  {profile['role']:<8} {profile['email']}")
