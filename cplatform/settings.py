@@ -90,6 +90,13 @@ CHAT_MAX_ROOMS_PER_SOCKET = env.int("CHAT_MAX_ROOMS_PER_SOCKET", default=500)
 CHAT_VIEWING_TTL_SECONDS = env.int("CHAT_VIEWING_TTL_SECONDS", default=90)
 CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
 
+# --- Content (content/: pages, blog, FAQ, course landing sections) -------------------------------
+# Rendered page fragments stay in the cache this long at most (a write drops them at once; lists
+# expire sooner when a scheduled item is due). 0 turns the cache off.
+CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
+# Versions kept per item for the revision history (older ones are deleted as new ones are saved).
+CONTENT_REVISIONS_KEPT = env.int("CONTENT_REVISIONS_KEPT", default=10)
+
 # --- Django -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "daphne",
@@ -101,6 +108,7 @@ INSTALLED_APPS = [
     "authentication",
     "courses",
     "messaging",
+    "content",
 ]
 
 MIDDLEWARE = [
