@@ -291,9 +291,10 @@ def _blog(request, *, tag: str | None):
             payload, hit = content_cache.cached(key, (Kind.POST,), lambda: _blog_payload(tag, None, cursor, base))
         fragment = payload["html"]
     except errors.ValidationError as exc:
-        failure = form_errors(exc, field_names=("q",))
         if "cursor" in exc.fields:
-            failure.message = "That list page no longer exists; start from the first page."
+            failure = FormErrors(message="That list page no longer exists; start from the first page.")
+        else:
+            failure = form_errors(exc, field_names=("q",))
     context = {
         "fragment": fragment,
         "tag": tag,
