@@ -22,7 +22,34 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.common import load, setup_django, start_server
 
 POSTS = 40
-WORDS = ["fraction", "equation", "lesson", "student", "teacher", "practice", "example", "method", "answer", "question", "number", "graph", "line", "angle", "triangle", "circle", "area", "volume", "chapter", "exercise", "review", "exam", "study", "homework", "progress", "skill"]
+WORDS = [
+    "fraction",
+    "equation",
+    "lesson",
+    "student",
+    "teacher",
+    "practice",
+    "example",
+    "method",
+    "answer",
+    "question",
+    "number",
+    "graph",
+    "line",
+    "angle",
+    "triangle",
+    "circle",
+    "area",
+    "volume",
+    "chapter",
+    "exercise",
+    "review",
+    "exam",
+    "study",
+    "homework",
+    "progress",
+    "skill",
+]
 
 
 def paragraph(rng: random.Random, words: int) -> str:
