@@ -535,3 +535,13 @@ def update_section(*, actor: Actor, course_id: str, section_id: str, changes: di
 def delete_section(*, actor: Actor, course_id: str, section_id: str) -> None:
     access_section(actor, course_id, section_id, for_write=True)
     delete_item(actor=actor, kind=Kind.SECTION, item_id=section_id)
+
+
+def delete_course_sections(*, course_id: str) -> int:
+    """Remove a deleted course's landing sections (called on the courses app's course_deleted signal)."""
+    sections = list(store.iter_ordered(Kind.SECTION, equals={"course_id": course_id}, order=["position"]))
+    for section in sections:
+        store.delete_item(Kind.SECTION, section["id"])
+    if sections:
+        content_cache.invalidate(Kind.SECTION, f"course:{course_id}")
+    return len(sections)

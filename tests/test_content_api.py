@@ -482,3 +482,15 @@ class TestSanitising:
         assert '<th class="text-left">Name</th>' in html and '<td class="text-right">12</td>' in html
         assert '<a href="https://example.com" rel="noopener noreferrer nofollow">a link</a>' in html
         assert '<img src="https://example.com/p.png" alt="pic">' in html and 'src="/api/v1/x"' in html
+
+
+def test_deleting_a_course_removes_its_sections(api, owner_teacher):
+    body = {"title": "Short course", "subject": "Maths", "level": "beginner", "language": "en"}
+    course_id = call(api, "post", "/api/v1/courses", owner_teacher, data=body).json()["id"]
+    url = f"/api/v1/content/courses/{course_id}/sections"
+    section = call(api, "post", url, owner_teacher, data={"title": "Syllabus", "topic": "syllabus"}).json()
+    assert call(api, "delete", f"/api/v1/courses/{course_id}", owner_teacher).status_code == 204
+    from firestore_operations import content as store
+    from firestore_operations.content import Kind
+
+    assert store.get_item(Kind.SECTION, section["id"]) is None
