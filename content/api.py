@@ -286,6 +286,26 @@ class SectionDetailView(MethodRolesView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class SectionRevisionsView(ApiView):
+    roles = TEACHERS_AND_ADMINS
+
+    @extend_schema(responses=s.RevisionOut(many=True), tags=["content"])
+    def get(self, request, course_id: str, item_id: str):
+        revisions = services.list_section_revisions(actor=request.user, course_id=course_id, section_id=item_id)
+        return Response({"items": s.RevisionOut(revisions, many=True).data, "next_cursor": None})
+
+
+class SectionRestoreView(ApiView):
+    roles = TEACHERS_AND_ADMINS
+
+    @extend_schema(request=None, responses=s.SectionOut, tags=["content"])
+    def post(self, request, course_id: str, item_id: str, number: int):
+        section = services.restore_section_revision(
+            actor=request.user, course_id=course_id, section_id=item_id, number=number
+        )
+        return Response(s.SectionOut(section).data)
+
+
 # --- preview ---------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,16 @@ urlpatterns = [
         pages.section_edit,
         name="content-section-edit",
     ),
+    path(
+        "content/courses/<str:course_id>/sections/<str:item_id>/delete/",
+        pages.section_delete,
+        name="content-section-delete",
+    ),
+    path(
+        "content/courses/<str:course_id>/sections/<str:item_id>/revisions/<int:number>/restore/",
+        pages.section_restore,
+        name="content-section-restore",
+    ),
     path("content/posts/<str:item_id>/approve/", pages.editor_approve, name="content-approve"),
     path("content/<str:kind_path>/new/", pages.editor_new, name="content-new"),
     path("content/<str:kind_path>/<str:item_id>/edit/", pages.editor_edit, name="content-edit"),

@@ -474,8 +474,8 @@ def _form_values(kind: Kind, item: dict | None, zone) -> dict:
         "publish_at": _local_input(item.get("publish_at"), zone),
         "layout": item.get("layout", "standard"),
         "hero_text": item.get("hero_text", ""),
-        "featured_course_ids": ", ".join(item.get("featured_course_ids", [])),
-        "featured_teacher_uids": ", ".join(item.get("featured_teacher_uids", [])),
+        "featured_course_ids": list(item.get("featured_course_ids", [])),
+        "featured_teacher_uids": list(item.get("featured_teacher_uids", [])),
         "section": item.get("section", ""),
         "position": str(item.get("position", 0)),
         "topic": item.get("topic", "learn"),
@@ -489,6 +489,8 @@ def _split(value: str) -> list[str]:
 def _read_form(kind: Kind, post, zone) -> tuple[dict, dict, list[str]]:
     """(data for the input serializer, the form as typed, problems found while reading it)."""
     form = {name: post.get(name, "") for name in _form_values(kind, None, zone)}
+    form["featured_course_ids"] = post.getlist("featured_course_ids")
+    form["featured_teacher_uids"] = post.getlist("featured_teacher_uids")
     data: dict = {"title": form["title"], "body_md": form["body_md"]}
     problems: list[str] = []
     if kind in (Kind.PAGE, Kind.POST):
@@ -501,8 +503,8 @@ def _read_form(kind: Kind, post, zone) -> tuple[dict, dict, list[str]]:
         data.update(
             layout=form["layout"] or "standard",
             hero_text=form["hero_text"],
-            featured_course_ids=_split(form["featured_course_ids"]),
-            featured_teacher_uids=_split(form["featured_teacher_uids"]),
+            featured_course_ids=form["featured_course_ids"],
+            featured_teacher_uids=form["featured_teacher_uids"],
         )
     if kind in (Kind.FAQ, Kind.SECTION):
         data["position"] = form["position"] or "0"
@@ -555,7 +557,10 @@ def _editor_context(request, kind: Kind, item: dict | None, form: dict, zone, *,
     elif item and kind == Kind.PAGE:
         public_url = "/" if item.get("slug") == services.HOME_SLUG else f"/p/{item['slug']}"
     state = services.state_of(item) if item else DRAFT
+    course_choices, teacher_choices = _featured_choices(form) if kind == Kind.PAGE else ([], [])
     return {
+        "course_choices": course_choices,
+        "teacher_choices": teacher_choices,
         "kind": kind.value,
         "kind_label": KIND_LABELS[kind],
         "item": item,
@@ -574,6 +579,33 @@ def _editor_context(request, kind: Kind, item: dict | None, form: dict, zone, *,
         "zone_name": str(zone),
         "has_slug": kind in (Kind.PAGE, Kind.POST),
     }
+
+
+def _featured_choices(form: dict) -> tuple[list[dict], list[dict]]:
+    """Published courses and their teachers to pick from (by name: editors never type ids)."""
+    result = course_services.list_courses(
+        actor=services.ANONYMOUS, query=course_services.CatalogQuery(), limit=100, cursor=None
+    )
+    chosen_courses = set(form.get("featured_course_ids") or [])
+    chosen_teachers = set(form.get("featured_teacher_uids") or [])
+    courses, teachers = [], {}
+    for course in result.items:
+        courses.append(
+            {
+                "id": course["id"],
+                "label": f"{course.get('title', '')} · {course.get('teacher_name', '')}",
+                "checked": course["id"] in chosen_courses,
+            }
+        )
+        teachers.setdefault(
+            course["teacher_uid"],
+            {
+                "uid": course["teacher_uid"],
+                "label": course.get("teacher_name", ""),
+                "checked": course["teacher_uid"] in chosen_teachers,
+            },
+        )
+    return courses, sorted(teachers.values(), key=lambda teacher: teacher["label"].lower())
 
 
 def _editor(request, kind: Kind, item_id: str | None, *, course_id: str | None = None):
@@ -682,3 +714,20 @@ def section_new(request, course_id: str):
 @require_http_methods(["GET", "HEAD", "POST"])
 def section_edit(request, course_id: str, item_id: str):
     return _editor(request, Kind.SECTION, item_id, course_id=course_id)
+
+
+@page(roles=TEACHERS_AND_ADMINS)
+@require_POST
+def section_delete(request, course_id: str, item_id: str):
+    services.delete_section(actor=request.actor, course_id=course_id, section_id=item_id)
+    return flash(redirect(f"/content/courses/{course_id}/sections/"), "The section is deleted.")
+
+
+@page(roles=TEACHERS_AND_ADMINS)
+@require_POST
+def section_restore(request, course_id: str, item_id: str, number: int):
+    services.restore_section_revision(actor=request.actor, course_id=course_id, section_id=item_id, number=number)
+    return flash(
+        redirect(f"/content/courses/{course_id}/sections/{item_id}/edit/"),
+        f"Version {number} is back as the current one.",
+    )

@@ -13,31 +13,72 @@ BODY_MAX = 100_000
 LOCKED = ("id", "author_uid", "author_name", "body_html", "excerpt", "created_at", "updated_at", "revision")
 
 
+# Messages a person can act on, instead of the framework's defaults (the pages show them as they are).
+TITLE_MESSAGES = {
+    "required": "Give it a title.",
+    "blank": "Give it a title.",
+    "max_length": "Keep the title under {max_length} characters.",
+}
+STATUS_MESSAGES = {"invalid_choice": "Choose one of the statuses offered."}
+POSITION_MESSAGES = {
+    "invalid": "Use a whole number such as 1, 2 or 3.",
+    "min_value": "Use 0 or more.",
+    "max_value": "Use at most {max_value}.",
+}
+
+
 class _Common(StrictSerializer):
     locked_fields = LOCKED
 
-    title = serializers.CharField(min_length=1, max_length=200)
-    body_md = serializers.CharField(max_length=BODY_MAX, allow_blank=True, required=False, trim_whitespace=False)
-    status = serializers.ChoiceField(choices=STATUSES, required=False)
+    title = serializers.CharField(min_length=1, max_length=200, error_messages=TITLE_MESSAGES)
+    body_md = serializers.CharField(
+        max_length=BODY_MAX,
+        allow_blank=True,
+        required=False,
+        trim_whitespace=False,
+        error_messages={"max_length": "The text is too long: at most {max_length} characters."},
+    )
+    status = serializers.ChoiceField(choices=STATUSES, required=False, error_messages=STATUS_MESSAGES)
     publish_at = IsoDateTimeField(
         required=False, allow_null=True, help_text="when a published item becomes visible (future = scheduled)"
     )
 
 
 class _Seo(serializers.Serializer):
-    slug = serializers.CharField(required=False, allow_blank=True, max_length=services.SLUG_MAX)
-    seo_title = serializers.CharField(required=False, allow_blank=True, max_length=70)
-    seo_description = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    slug = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.SLUG_MAX,
+        error_messages={"max_length": "Keep the address under {max_length} characters."},
+    )
+    seo_title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=70,
+        error_messages={"max_length": "Search engines show about {max_length} characters: shorten it."},
+    )
+    seo_description = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        error_messages={"max_length": "Keep the description under {max_length} characters."},
+    )
 
 
 class PageIn(_Common, _Seo):
     layout = serializers.ChoiceField(choices=services.LAYOUTS, required=False)
     hero_text = serializers.CharField(required=False, allow_blank=True, max_length=500)
     featured_course_ids = serializers.ListField(
-        child=serializers.CharField(max_length=200), max_length=6, required=False
+        child=serializers.CharField(max_length=200),
+        max_length=6,
+        required=False,
+        error_messages={"max_length": "Pick at most {max_length} courses."},
     )
     featured_teacher_uids = serializers.ListField(
-        child=serializers.CharField(max_length=128), max_length=6, required=False
+        child=serializers.CharField(max_length=128),
+        max_length=6,
+        required=False,
+        error_messages={"max_length": "Pick at most {max_length} teachers."},
     )
 
 
@@ -48,16 +89,25 @@ class PostIn(_Common, _Seo):
 
 
 class FaqIn(_Common):
-    title = serializers.CharField(min_length=1, max_length=300, help_text="the question")
-    section = serializers.CharField(required=False, min_length=1, max_length=80)
-    position = serializers.IntegerField(required=False, min_value=0, max_value=10_000)
+    title = serializers.CharField(
+        min_length=1,
+        max_length=300,
+        help_text="the question",
+        error_messages={**TITLE_MESSAGES, "required": "Write the question.", "blank": "Write the question."},
+    )
+    section = serializers.CharField(
+        required=False, min_length=1, max_length=80, error_messages={"max_length": "Keep the section name short."}
+    )
+    position = serializers.IntegerField(required=False, min_value=0, max_value=10_000, error_messages=POSITION_MESSAGES)
     course_id = serializers.CharField(required=False, allow_null=True, max_length=200)
 
 
 class SectionIn(_Common):
-    topic = serializers.ChoiceField(choices=services.SECTION_TOPICS, required=False)
-    position = serializers.IntegerField(required=False, min_value=0, max_value=10_000)
-    status = serializers.ChoiceField(choices=("draft", "published"), required=False)
+    topic = serializers.ChoiceField(
+        choices=services.SECTION_TOPICS, required=False, error_messages={"invalid_choice": "Choose a kind of section."}
+    )
+    position = serializers.IntegerField(required=False, min_value=0, max_value=10_000, error_messages=POSITION_MESSAGES)
+    status = serializers.ChoiceField(choices=("draft", "published"), required=False, error_messages=STATUS_MESSAGES)
     publish_at = None
 
 

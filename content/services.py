@@ -532,6 +532,16 @@ def update_section(*, actor: Actor, course_id: str, section_id: str, changes: di
     return update_item(actor=actor, kind=Kind.SECTION, item_id=section_id, changes=changes)
 
 
+def list_section_revisions(*, actor: Actor, course_id: str, section_id: str) -> list[dict]:
+    access_section(actor, course_id, section_id, for_write=True)
+    return list_revisions(actor=actor, kind=Kind.SECTION, item_id=section_id)
+
+
+def restore_section_revision(*, actor: Actor, course_id: str, section_id: str, number: int) -> dict:
+    access_section(actor, course_id, section_id, for_write=True)
+    return restore_revision(actor=actor, kind=Kind.SECTION, item_id=section_id, number=number)
+
+
 def delete_section(*, actor: Actor, course_id: str, section_id: str) -> None:
     access_section(actor, course_id, section_id, for_write=True)
     delete_item(actor=actor, kind=Kind.SECTION, item_id=section_id)

@@ -21,5 +21,13 @@ urlpatterns = [
     path("content/faqs/<str:item_id>/revisions/<int:number>/restore", api.FaqRestoreView.as_view()),
     path("content/courses/<str:course_id>/sections", api.SectionCollectionView.as_view()),
     path("content/courses/<str:course_id>/sections/<str:item_id>", api.SectionDetailView.as_view()),
+    path(
+        "content/courses/<str:course_id>/sections/<str:item_id>/revisions",
+        api.SectionRevisionsView.as_view(),
+    ),
+    path(
+        "content/courses/<str:course_id>/sections/<str:item_id>/revisions/<int:number>/restore",
+        api.SectionRestoreView.as_view(),
+    ),
     path("content/preview", api.PreviewView.as_view()),
 ]

@@ -257,3 +257,50 @@ class TestEditorPages:
         listing = signed_in(owner_teacher).get(f"/content/courses/{course_id}/sections/").content.decode()
         assert "Requirements" in listing
         assert signed_in(other_teacher).get(f"/content/courses/{course_id}/sections/").status_code == 403
+
+
+class TestEditorExtras:
+    def test_featured_courses_and_teachers_are_picked_by_name(self, api, admin, owner_teacher):
+        course_id = published_course(api, owner_teacher, title="Geometry for all")
+        client = signed_in(admin)
+        html = client.get("/content/pages/new/").content.decode()
+        assert "Geometry for all · Ada Lovelace" in html and f'value="{course_id}"' in html
+        form = {
+            "title": "Welcome",
+            "slug": "home",
+            "body_md": "Hello",
+            "layout": "landing",
+            "status": "published",
+            "publish_at": "",
+            "featured_course_ids": [course_id],
+            "featured_teacher_uids": [owner_teacher.uid],
+        }
+        assert client.post("/content/pages/new/", form).status_code == 302
+        landing = Client().get("/").content.decode()
+        assert "Geometry for all" in landing and f"/teachers/{owner_teacher.uid}/" in landing
+
+    def test_form_messages_are_written_for_people(self, admin):
+        response = signed_in(admin).post(
+            "/content/faqs/new/", {"title": "", "position": "first", "status": "published"}
+        )
+        html = response.content.decode()
+        assert "Write the question." in html and "Use a whole number such as 1, 2 or 3." in html
+        assert "This field" not in html and "valid integer" not in html
+
+    def test_a_teacher_deletes_and_restores_her_course_sections(self, api, owner_teacher):
+        course_id = make_course(owner_teacher)
+        url = f"/api/v1/content/courses/{course_id}/sections"
+        section = call(api, "post", url, owner_teacher, data={"title": "Old title"}).json()
+        call(api, "patch", f"{url}/{section['id']}", owner_teacher, data={"title": "New title"})
+        client = signed_in(owner_teacher)
+        restore = f"/content/courses/{course_id}/sections/{section['id']}/revisions/1/restore/"
+        assert client.post(restore).status_code == 302
+        assert call(api, "get", f"{url}/{section['id']}", owner_teacher).json()["title"] == "Old title"
+        assert len(call(api, "get", f"{url}/{section['id']}/revisions", owner_teacher).json()["items"]) == 3
+        assert client.post(f"/content/courses/{course_id}/sections/{section['id']}/delete/").status_code == 302
+        assert call(api, "get", f"{url}?manage=true", owner_teacher).json()["items"] == []
+
+    def test_editors_find_the_content_pages_in_the_footer(self, owner_teacher, student):
+        assert 'href="/content/"' in signed_in(owner_teacher).get("/").content.decode()
+        assert 'href="/content/"' not in signed_in(student).get("/").content.decode()
+        assert 'href="/blog/"' in Client().get("/").content.decode()
