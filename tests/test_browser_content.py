@@ -117,6 +117,8 @@ def test_an_admin_writes_previews_and_publishes_a_post(page, live_server, admin)
     log_in(page, url, admin)
     page.goto(f"{url}/content/")
     page.click("#new-post")
+    page.wait_for_url(f"{url}/content/posts/new/")
+    page.wait_for_load_state("load")  # the editor's script is listening before we type
     page.fill("#title", "Ten tips for Quadratic Équations")
     expect(page.locator("#slug")).to_have_value("ten-tips-for-quadratic-equations")
     page.fill(
@@ -157,6 +159,7 @@ def test_an_admin_writes_previews_and_publishes_a_post(page, live_server, admin)
 
     # Change the address: the old one forwards to the new one.
     page.click("#edit-item")
+    page.wait_for_load_state("load")
     page.fill("#slug", "quadratic-tips")
     page.click("#save-item")
     expect(page.locator(".flash")).to_have_text("Saved. Status: Published.")
