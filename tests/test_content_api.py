@@ -494,3 +494,57 @@ def test_deleting_a_course_removes_its_sections(api, owner_teacher):
     from firestore_operations.content import Kind
 
     assert store.get_item(Kind.SECTION, section["id"]) is None
+
+
+# --- the role matrix: every write, every persona ------------------------------------------------------
+
+PERSONAS = ("anonymous", "student", "parent", "owner_teacher", "other_teacher", "admin")
+# Expected status per persona for each write; "ok" is the action's success status.
+MATRIX = {
+    "create page": ("post", "/api/v1/content/pages", 201, {"admin"}),
+    "create post": ("post", "/api/v1/content/posts", 201, {"owner_teacher", "other_teacher", "admin"}),
+    "create faq": ("post", "/api/v1/content/faqs", 201, {"admin"}),
+    "create section": ("post", "/api/v1/content/courses/{course}/sections", 201, {"owner_teacher", "admin"}),
+    "edit page": ("patch", "/api/v1/content/pages/{page}", 200, {"admin"}),
+    "edit post": ("patch", "/api/v1/content/posts/{post}", 200, {"owner_teacher", "admin"}),
+    "edit faq": ("patch", "/api/v1/content/faqs/{faq}", 200, {"admin"}),
+    "edit section": ("patch", "/api/v1/content/courses/{course}/sections/{section}", 200, {"owner_teacher", "admin"}),
+    "preview": ("post", "/api/v1/content/preview", 200, {"owner_teacher", "other_teacher", "admin"}),
+}
+
+
+@pytest.mark.parametrize("action", sorted(MATRIX))
+def test_every_write_is_denied_by_default(request, api, action, admin, owner_teacher, other_teacher, student, parent):
+    course = make_course(owner_teacher)
+    ids = {
+        "course": course,
+        "page": call(api, "post", "/api/v1/content/pages", admin, data={"title": "P", "status": "published"}).json()[
+            "id"
+        ],
+        "post": new_post(api, owner_teacher, status="pending").json()["id"],
+        "faq": call(api, "post", "/api/v1/content/faqs", admin, data={"title": "Q", "status": "published"}).json()[
+            "id"
+        ],
+        "section": call(
+            api,
+            "post",
+            f"/api/v1/content/courses/{course}/sections",
+            owner_teacher,
+            data={"title": "S", "status": "published"},
+        ).json()["id"],
+    }
+    call(api, "post", f"/api/v1/content/posts/{ids['post']}/approve", admin, data={})  # visible: refusals are 403
+    method, path, ok, allowed = MATRIX[action]
+    body = {"body_md": "x"} if action == "preview" else {"title": "Changed"}
+    personas = {"anonymous": None, "student": student, "parent": parent, "owner_teacher": owner_teacher}
+    personas |= {"other_teacher": other_teacher, "admin": admin}
+    # Refusals first: an allowed edit may change what the others can see (a teacher's edit of a
+    # published post sends it back to review).
+    for name in sorted(PERSONAS, key=lambda persona: persona in allowed):
+        response = call(api, method, path.format(**ids), personas[name], data=body)
+        if name in allowed:
+            assert response.status_code == ok, (action, name, response.content)
+        elif name == "anonymous":
+            assert_error(response, 401)
+        else:
+            assert_error(response, 403)
