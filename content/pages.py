@@ -27,7 +27,6 @@ from content import serializers as s
 from content import services
 from content.access import DRAFT, PENDING, PUBLISHED, can_manage, is_admin, now_utc, require_create
 from courses import services as course_services
-from courses.access import access_course
 from cplatform import errors
 from cplatform.actor import TEACHER
 from firestore_operations import content as store
@@ -105,7 +104,7 @@ def _landing_payload() -> tuple[dict | None, int | None]:
     courses = []
     for course_id in landing.get("featured_course_ids", []):
         try:
-            course = course_services.get_course(actor=services.ANONYMOUS, course_id=course_id)
+            course = services.access_course(services.ANONYMOUS, course_id)
         except errors.NotFound:
             continue
         if course.get("status") == "published":
@@ -612,7 +611,7 @@ def _editor(request, kind: Kind, item_id: str | None, *, course_id: str | None =
     actor, zone = request.actor, _zone(request)
     course = None
     if kind == Kind.SECTION:
-        course = access_course(actor, course_id or "", for_write=True)
+        course = services.access_course(actor, course_id or "", for_write=True)
     item = None
     if item_id:
         item = services.get_item(actor=actor, kind=kind, item_id=item_id)

@@ -30,7 +30,7 @@ from content.access import (
     now_utc,
     require_create,
 )
-from courses.access import access_course
+from courses.access import access_course as _access_course
 from cplatform import errors, images, text
 from cplatform.actor import Actor
 from firestore_operations import content as store
@@ -64,6 +64,13 @@ EDITABLE = {
 PUBLICATION_FIELDS = ("status", "publish_at")
 # An anonymous visitor as the courses rules see one (no role: published courses only).
 ANONYMOUS = Actor(uid="", email="", role=None)
+
+
+def access_course(actor: Actor, course_id: str, *, for_write: bool = False) -> dict:
+    """courses.access.access_course, after refusing ids Firestore could not even look up (404, not 500)."""
+    if not store.valid_id(course_id):
+        raise errors.NotFound("No such course.")
+    return _access_course(actor, course_id, for_write=for_write)
 
 
 def _revision_fields(kind: Kind) -> tuple[str, ...]:
@@ -176,8 +183,11 @@ def _clean_fields(kind: Kind, data: dict) -> dict:
     clean = {name: value for name, value in data.items() if name in EDITABLE[kind]}
     if "tags" in clean:
         clean["tags"] = list(dict.fromkeys(tag for tag in map(normalize_tag, clean["tags"]) if tag))
-    if clean.get("slug"):
-        clean["slug"] = _check_slug(clean["slug"])
+    if "slug" in clean:
+        if clean["slug"]:
+            clean["slug"] = _check_slug(clean["slug"])
+        else:
+            del clean["slug"]  # left empty: keep the current address (or make one from the title)
     for name in ("featured_course_ids", "featured_teacher_uids"):
         if name in clean:
             clean[name] = list(dict.fromkeys(clean[name]))

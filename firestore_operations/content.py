@@ -71,7 +71,10 @@ def _revision_ref(kind: Kind, item_id: str, number: int) -> firestore.DocumentRe
 
 
 def valid_id(value: str) -> bool:
-    return bool(value) and "/" not in value and len(value) <= 200 and value not in (".", "..")
+    """Whether Firestore accepts it as a document id (an unusable one simply finds nothing)."""
+    if not value or "/" in value or len(value.encode()) > 200 or value in (".", ".."):
+        return False
+    return not (value.startswith("__") and value.endswith("__"))
 
 
 def new_id(kind: Kind) -> str:

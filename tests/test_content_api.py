@@ -548,3 +548,15 @@ def test_every_write_is_denied_by_default(request, api, action, admin, owner_tea
             assert_error(response, 401)
         else:
             assert_error(response, 403)
+
+
+def test_odd_ids_and_blank_slugs_are_handled(api, admin):
+    for path in ("/api/v1/content/posts/__reserved__", "/api/v1/content/pages/%20", "/api/v1/content/faqs/..."):
+        assert_error(call(api, "get", path, None), 404)
+    assert api.get("/blog/__reserved__").status_code == 404
+    assert api.get("/p/..").status_code == 404
+    assert_error(call(api, "get", "/api/v1/content/courses/__x__/sections", None), 404)
+    assert_error(call(api, "post", "/api/v1/content/courses/__x__/sections", admin, data={"title": "x"}), 404)
+    post = published_post(api, admin, title="Keep my address")
+    kept = call(api, "patch", f"/api/v1/content/posts/{post['id']}", admin, data={"slug": "", "title": "Renamed"})
+    assert kept.status_code == 200 and kept.json()["slug"] == "keep-my-address"
