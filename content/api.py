@@ -14,9 +14,9 @@ from rest_framework.response import Response
 
 from content import serializers as s
 from content import services
+from content.services import Kind
 from courses.api import MethodRolesView
 from cplatform.api import ApiView, page_body
-from firestore_operations.content import Kind
 from middlewares.roles import ADMINS, PUBLIC, TEACHERS_AND_ADMINS
 
 

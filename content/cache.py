@@ -18,8 +18,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 
-from firestore_operations.content import Kind
-
 PREFIX = "content"
 
 
@@ -35,8 +33,9 @@ def generation(scope: str) -> int:
     return int(value)
 
 
-def invalidate(*scopes: Kind | str) -> None:
-    """Forget every fragment that depends on these kinds (or extra scopes such as 'course:<id>')."""
+def invalidate(*scopes: str) -> None:
+    """Forget every fragment that depends on these scopes: content kinds (a Kind is a str) or extra
+    scopes such as 'course:<id>'."""
     for scope in scopes:
         key = _generation_key(str(scope))
         try:
@@ -53,7 +52,7 @@ def seconds_until(moment: dt.datetime | None, *, now: dt.datetime) -> int | None
 
 def cached(
     key: str,
-    scopes: tuple[Kind | str, ...],
+    scopes: tuple[str, ...],
     build: Callable[[], tuple[object, int | None]],
 ) -> tuple[object, bool]:
     """(value, hit). `build()` returns (value, seconds it may be kept at most, or None); values are

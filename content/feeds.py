@@ -16,16 +16,14 @@ from django.views.decorators.http import require_http_methods
 
 from content import cache as content_cache
 from content import services
-from content.access import now_utc
+from content.services import Kind
 from courses import services as course_services
-from firestore_operations import content as store
-from firestore_operations.content import Kind
-from firestore_operations.pagination import MAX_LIMIT
 from middlewares.pages import page
 from middlewares.roles import PUBLIC
 
 FEED_SIZE = 20
 SITEMAP_MAX_COURSE_PAGES = 50
+SITEMAP_COURSE_PAGE = 100  # courses per catalog page read for the sitemap (the largest page)
 
 
 class LatestPostsFeed(Feed):
@@ -81,8 +79,7 @@ def _cached_feed(request, feed: Feed, key: str) -> HttpResponse:
 
 
 def _next_post_ttl() -> int | None:
-    now = now_utc()
-    return content_cache.seconds_until(store.next_scheduled(Kind.POST, now=now), now=now)
+    return services.seconds_until_next_scheduled(Kind.POST)
 
 
 @page(roles=PUBLIC)
@@ -112,10 +109,9 @@ class ContentSitemap(_DictSitemap):
     """Published pages and posts visible now: only public URLs."""
 
     def items(self):
-        now = now_utc()
         entries = []
         for kind, path in ((Kind.PAGE, "/p/"), (Kind.POST, "/blog/")):
-            for item in store.iter_published(kind, now=now):
+            for item in services.iter_public(kind):
                 loc = "/" if kind == Kind.PAGE and item["slug"] == services.HOME_SLUG else f"{path}{item['slug']}"
                 entries.append({"loc": loc, "lastmod": item.get("updated_at")})
         entries.append({"loc": "/blog/", "lastmod": None})
@@ -130,7 +126,7 @@ class CourseSitemap(_DictSitemap):
         entries, teachers, cursor = [], {}, None
         for _ in range(SITEMAP_MAX_COURSE_PAGES):
             page = course_services.list_courses(
-                actor=services.ANONYMOUS, query=course_services.CatalogQuery(), limit=MAX_LIMIT, cursor=cursor
+                actor=services.ANONYMOUS, query=course_services.CatalogQuery(), limit=SITEMAP_COURSE_PAGE, cursor=cursor
             )
             for course in page.items:
                 entries.append({"loc": f"/courses/{course['id']}/", "lastmod": course.get("updated_at")})

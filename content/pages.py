@@ -25,13 +25,11 @@ from authentication import services as account_services
 from content import cache as content_cache
 from content import serializers as s
 from content import services
-from content.access import DRAFT, PENDING, PUBLISHED, can_manage, is_admin, now_utc, require_create
+from content.access import DRAFT, PENDING, PUBLISHED, can_manage, is_admin, require_create
+from content.services import Kind
 from courses import services as course_services
 from cplatform import errors
 from cplatform.actor import TEACHER
-from firestore_operations import content as store
-from firestore_operations import users as user_store
-from firestore_operations.content import Kind
 from middlewares.pages import FormErrors, flash, form_errors, page, render_form, validate_form
 from middlewares.roles import PUBLIC, TEACHERS_AND_ADMINS
 
@@ -62,8 +60,7 @@ def _absolute(request, path: str) -> str:
 
 def _ttl_until_next(kind: Kind) -> int | None:
     """Seconds until the next scheduled item of this kind turns visible (lists must expire then)."""
-    now = now_utc()
-    return content_cache.seconds_until(store.next_scheduled(kind, now=now), now=now)
+    return services.seconds_until_next_scheduled(kind)
 
 
 def _shell(request, template: str, context: dict, *, status: int = 200):
@@ -116,12 +113,7 @@ def _landing_payload() -> tuple[dict | None, int | None]:
                     "subject": course.get("subject", ""),
                 }
             )
-    profiles = user_store.get_profiles(list(landing.get("featured_teacher_uids", [])))
-    teachers = [
-        {"uid": uid, "name": profiles[uid].get("display_name", ""), "bio": (profiles[uid].get("bio") or "")[:160]}
-        for uid in landing.get("featured_teacher_uids", [])
-        if uid in profiles and profiles[uid].get("role") == TEACHER
-    ]
+    teachers = services.public_teachers(list(landing.get("featured_teacher_uids", [])))
     latest = services.list_items(
         actor=None, kind=Kind.POST, query=services.ListQuery(), limit=LATEST_POSTS, cursor=None
     )
@@ -235,10 +227,8 @@ def _edit_url(request, kind: Kind, item_id: str) -> str | None:
     actor = request.actor if request.actor else None
     if actor is None:
         return None
-    if is_admin(actor) or (kind == Kind.POST and actor.role == TEACHER):
-        item = store.get_item(kind, item_id)
-        if item and can_manage(actor, kind, item):
-            return f"/content/{kind.value}s/{item_id}/edit/"
+    if services.can_edit(actor, kind, item_id):
+        return f"/content/{kind.value}s/{item_id}/edit/"
     return None
 
 
@@ -329,17 +319,11 @@ def blog_tag(request, tag: str):
 
 
 def _faq_payload() -> tuple[dict, int | None]:
-    now = now_utc()
-    sections: dict[str, list[dict]] = {}
-    for entry in store.iter_ordered(Kind.FAQ, equals={"status": PUBLISHED}, order=["section", "position"]):
-        if entry.get("course_id") or not services.is_visible(entry, now=now):
-            continue
-        sections.setdefault(entry.get("section") or "General", []).append(
-            {"id": entry["id"], "title": entry.get("title", ""), "html": entry.get("body_html", "")}
-        )
-    groups = [
-        {"name": name, "anchor": services.slug_from(name), "entries": entries} for name, entries in sections.items()
+    sections = [
+        (name, [{"id": e["id"], "title": e.get("title", ""), "html": e.get("body_html", "")} for e in entries])
+        for name, entries in services.public_faq()
     ]
+    groups = [{"name": name, "anchor": services.slug_from(name), "entries": entries} for name, entries in sections]
     return {"html": render_to_string("content/_faq.html", {"groups": groups})}, _ttl_until_next(Kind.FAQ)
 
 
@@ -359,19 +343,12 @@ def faq(request):
 @page(roles=PUBLIC)
 @require_http_methods(["GET", "HEAD"])
 def teacher_profile(request, uid: str):
-    profile = user_store.get_profile(uid) if store.valid_id(uid) else None
-    if profile is None or profile.get("role") != TEACHER:
-        raise errors.NotFound("No such teacher.")
+    teacher = services.public_teacher(uid)
     courses = course_services.list_courses(
         actor=services.ANONYMOUS, query=course_services.CatalogQuery(teacher=uid), limit=24, cursor=None
     )
-    teacher = profile.get("teacher") or {}
     context = {
-        "teacher": {
-            "name": profile.get("display_name", ""),
-            "bio": profile.get("bio", ""),
-            "subjects": teacher.get("subjects", []),
-        },
+        "teacher": teacher,
         "courses": courses.items,
         "canonical": _absolute(request, f"/teachers/{uid}/"),
     }

@@ -565,3 +565,60 @@ def delete_course_sections(*, course_id: str) -> int:
     if sections:
         content_cache.invalidate(Kind.SECTION, f"course:{course_id}")
     return len(sections)
+
+
+# --- what the public pages read -------------------------------------------------------------------
+
+
+def seconds_until_next_scheduled(kind: Kind) -> int | None:
+    """Seconds until the next scheduled item of this kind turns visible: a cached list must expire then."""
+    now = now_utc()
+    return content_cache.seconds_until(store.next_scheduled(kind, now=now), now=now)
+
+
+def iter_public(kind: Kind):
+    """Every page or post visible now, newest first, read page by page (sitemap)."""
+    yield from store.iter_published(kind, now=now_utc())
+
+
+def public_faq() -> list[tuple[str, list[dict]]]:
+    """The site's FAQ (entries not tied to a course) visible now, as [(section, entries)] in order."""
+    now = now_utc()
+    sections: dict[str, list[dict]] = {}
+    for entry in store.iter_ordered(Kind.FAQ, equals={"status": PUBLISHED}, order=["section", "position"]):
+        if entry.get("course_id") or not is_visible(entry, now=now):
+            continue
+        sections.setdefault(entry.get("section") or "General", []).append(entry)
+    return list(sections.items())
+
+
+def can_edit(actor: Actor | None, kind: Kind, item_id: str) -> bool:
+    """Whether the actor may change the item (for an Edit link; one read, only for editors)."""
+    if not (is_admin(actor) or (is_teacher(actor) and kind in (Kind.POST, Kind.SECTION))):
+        return False
+    item = store.get_item(kind, item_id)
+    return item is not None and can_manage(actor, kind, item)
+
+
+def public_teacher(uid: str) -> dict:
+    """A teacher's public profile (name, bio, subjects). Raises NotFound (unknown, or not a teacher)."""
+    profile = user_store.get_profile(uid) if store.valid_id(uid) else None
+    if profile is None or profile.get("role") != "teacher":
+        raise errors.NotFound("No such teacher.")
+    teacher = profile.get("teacher") or {}
+    return {
+        "uid": uid,
+        "name": profile.get("display_name", ""),
+        "bio": profile.get("bio") or "",
+        "subjects": teacher.get("subjects", []),
+    }
+
+
+def public_teachers(uids: list[str]) -> list[dict]:
+    """The teachers among these uids, in that order, as public profiles (one batched read)."""
+    profiles = user_store.get_profiles([uid for uid in uids if store.valid_id(uid)])
+    return [
+        {"uid": uid, "name": profiles[uid].get("display_name", ""), "bio": (profiles[uid].get("bio") or "")[:160]}
+        for uid in uids
+        if uid in profiles and profiles[uid].get("role") == "teacher"
+    ]

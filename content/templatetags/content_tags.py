@@ -14,8 +14,8 @@ from django.utils.safestring import mark_safe
 
 from content import cache as content_cache
 from content import services
+from content.services import Kind
 from cplatform import errors
-from firestore_operations.content import Kind
 
 register = template.Library()
 
