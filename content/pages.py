@@ -591,9 +591,10 @@ def _editor(request, kind: Kind, item_id: str | None, *, course_id: str | None =
         course = services.access_course(actor, course_id or "", for_write=True)
     item = None
     if item_id:
-        item = services.get_item(actor=actor, kind=kind, item_id=item_id)
-        if not can_manage(actor, kind, item) or (kind == Kind.SECTION and item.get("course_id") != course_id):
-            raise errors.NotFound(f"No such {KIND_LABELS[kind]}.")
+        if kind == Kind.SECTION:
+            item = services.access_section(actor, course_id or "", item_id, for_write=True)
+        else:
+            item = services.get_item_for_edit(actor=actor, kind=kind, item_id=item_id)
     failure = FormErrors()
     form = _form_values(kind, item, zone)
     if request.method == "POST":

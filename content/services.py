@@ -355,6 +355,11 @@ def get_item(*, actor: Actor | None, kind: Kind, item_id: str) -> dict:
     return access_item(actor, kind, item_id)
 
 
+def get_item_for_edit(*, actor: Actor, kind: Kind, item_id: str) -> dict:
+    """Raises NotFound (or PermissionDenied when the item is public but not the actor's to change)."""
+    return access_item(actor, kind, item_id, for_write=True)
+
+
 # --- revisions ---------------------------------------------------------------------------------------
 
 

@@ -385,6 +385,14 @@ class TestFaq:
         assert call(api, "post", "/api/v1/content/faqs", admin, data=body).status_code == 201
         listed = call(api, "get", f"/api/v1/content/faqs?course_id={course_id}", None).json()["items"]
         assert [item["title"] for item in listed] == ["Books?"]
+        from django.test import Client
+
+        from authentication import identity
+
+        client = Client()
+        client.cookies["session"] = identity.create_session_cookie(owner_teacher.token)
+        assert "Questions about this course" in client.get(f"/courses/{course_id}/").content.decode()
+        assert "Books?" not in api.get("/faq/").content.decode()  # the site FAQ lists general entries only
         bad = {"title": "x", "course_id": "no-such-course"}
         assert_error(call(api, "post", "/api/v1/content/faqs", admin, data=bad), 404)
 

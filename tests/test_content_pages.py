@@ -306,3 +306,11 @@ class TestEditorExtras:
         assert 'href="/content/"' in signed_in(owner_teacher).get("/").content.decode()
         assert 'href="/content/"' not in signed_in(student).get("/").content.decode()
         assert 'href="/blog/"' in Client().get("/").content.decode()
+
+
+def test_a_teacher_opening_someone_elses_public_post_in_the_editor_is_refused(api, admin, other_teacher):
+    item = post(api, admin, title="Admin's post")
+    response = signed_in(other_teacher).get(f"/content/posts/{item['id']}/edit/")
+    assert (
+        response.status_code == 403 and "Only the post&#x27;s author and admins change it." in response.content.decode()
+    )

@@ -31,15 +31,20 @@ def _sections_payload(course_id: str) -> tuple[str, int | None]:
         }
         for item in page.items
     ]
-    return render_to_string("content/_course_sections.html", {"sections": sections}), None
+    faq = services.list_faqs(actor=None, course_id=course_id, manage=False, limit=50, cursor=None)
+    questions = [{"id": item["id"], "title": item.get("title", ""), "html": item["body_html"]} for item in faq.items]
+    html = render_to_string("content/_course_sections.html", {"sections": sections, "questions": questions})
+    return html, services.seconds_until_next_scheduled(Kind.FAQ)
 
 
 @register.simple_tag
 def course_sections(course_id: str, manager: bool = False) -> str:
-    """The published sections of a (non-draft) course; drafts' sections show to nobody here."""
+    """The published sections and FAQ entries of a (non-draft) course; a draft course's show to nobody here."""
     try:
         html, _ = content_cache.cached(
-            f"sections:{course_id}", (Kind.SECTION, f"course:{course_id}"), lambda: _sections_payload(course_id)
+            f"sections:{course_id}",
+            (Kind.SECTION, Kind.FAQ, f"course:{course_id}"),
+            lambda: _sections_payload(course_id),
         )
     except errors.NotFound:
         html = ""
