@@ -34,9 +34,7 @@ from middlewares.pages import FormErrors, flash, form_errors, page, render_form,
 from middlewares.roles import PUBLIC, TEACHERS_AND_ADMINS
 
 BLOG_PAGE_SIZE = 10
-FEED_SIZE = 20
 LATEST_POSTS = 3
-SITEMAP_MAX_COURSE_PAGES = 50
 STATE_LABELS = {
     "draft": "Draft",
     "pending": "Waiting for review",
@@ -63,10 +61,8 @@ def _ttl_until_next(kind: Kind) -> int | None:
     return services.seconds_until_next_scheduled(kind)
 
 
-def _shell(request, template: str, context: dict, *, status: int = 200):
-    response = render_form(request, template, context)
-    response.status_code = status
-    return response
+def _shell(request, template: str, context: dict):
+    return render_form(request, template, context)
 
 
 def _date_label(value) -> str:

@@ -568,3 +568,26 @@ def test_odd_ids_and_blank_slugs_are_handled(api, admin):
     post = published_post(api, admin, title="Keep my address")
     kept = call(api, "patch", f"/api/v1/content/posts/{post['id']}", admin, data={"slug": "", "title": "Renamed"})
     assert kept.status_code == 200 and kept.json()["slug"] == "keep-my-address"
+
+
+def test_two_simultaneous_claims_of_one_slug_leave_one_winner(admin):
+    """Uniqueness comes from the slug document created in the same commit as the item."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from content import services
+    from cplatform import errors
+    from cplatform.actor import Actor
+    from firestore_operations.content import Kind
+
+    actor = Actor(uid=admin.uid, email=admin.email, role="admin")
+
+    def claim(number: int) -> str:
+        try:
+            services.create_item(actor=actor, kind=Kind.POST, data={"title": f"Racer {number}", "slug": "the-one"})
+        except errors.Conflict:
+            return "conflict"
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = sorted(pool.map(claim, range(6)))
+    assert outcomes == ["conflict"] * 5 + ["created"]
