@@ -70,7 +70,9 @@ class PageCollectionView(_CollectionView):
     method_roles = {"GET": PUBLIC, "POST": ADMINS}
     kind, item_in, item_out = Kind.PAGE, s.PageIn, s.PageOut
 
-    @extend_schema(parameters=[s.ItemListIn], responses=s.PagePageOut, tags=["content"])
+    @extend_schema(
+        parameters=[s.ItemListIn], responses=s.PagePageOut, tags=["content"], operation_id="content_pages_list"
+    )
     def get(self, request):
         return self._list(request)
 
@@ -100,7 +102,9 @@ class PostCollectionView(_CollectionView):
     method_roles = {"GET": PUBLIC, "POST": TEACHERS_AND_ADMINS}
     kind, item_in, item_out = Kind.POST, s.PostIn, s.PostOut
 
-    @extend_schema(parameters=[s.ItemListIn], responses=s.PostPageOut, tags=["content"])
+    @extend_schema(
+        parameters=[s.ItemListIn], responses=s.PostPageOut, tags=["content"], operation_id="content_posts_list"
+    )
     def get(self, request):
         return self._list(request)
 
@@ -146,9 +150,9 @@ class PostCoverView(MethodRolesView):
         response["Cache-Control"] = "public, max-age=86400"
         return response
 
-    @extend_schema(request={"multipart/form-data": s.CoverIn}, responses=s.PostOut, tags=["content"])
+    @extend_schema(request={"multipart/form-data": s.PostCoverIn}, responses=s.PostOut, tags=["content"])
     def post(self, request, item_id: str):
-        data = self.validate(s.CoverIn, request.data)
+        data = self.validate(s.PostCoverIn, request.data)
         post = services.set_post_cover(actor=request.user, post_id=item_id, upload=data["cover"])
         return Response(s.PostOut(post).data)
 
@@ -159,7 +163,7 @@ class PostCoverView(MethodRolesView):
 class _RevisionsView(ApiView):
     kind: Kind
 
-    @extend_schema(responses=s.RevisionOut(many=True), tags=["content"])
+    @extend_schema(responses=s.RevisionPageOut, tags=["content"])
     def get(self, request, item_id: str):
         revisions = services.list_revisions(actor=request.user, kind=self.kind, item_id=item_id)
         return Response({"items": s.RevisionOut(revisions, many=True).data, "next_cursor": None})
@@ -169,8 +173,7 @@ class _RestoreView(ApiView):
     kind: Kind
     item_out: type
 
-    @extend_schema(request=None, tags=["content"])
-    def post(self, request, item_id: str, number: int):
+    def _restore(self, request, item_id: str, number: int):
         item = services.restore_revision(actor=request.user, kind=self.kind, item_id=item_id, number=number)
         return Response(self.item_out(item).data)
 
@@ -190,13 +193,25 @@ class FaqRevisionsView(_RevisionsView):
 class PageRestoreView(_RestoreView):
     roles, kind, item_out = ADMINS, Kind.PAGE, s.PageOut
 
+    @extend_schema(request=None, responses=s.PageOut, tags=["content"])
+    def post(self, request, item_id: str, number: int):
+        return self._restore(request, item_id, number)
+
 
 class PostRestoreView(_RestoreView):
     roles, kind, item_out = TEACHERS_AND_ADMINS, Kind.POST, s.PostOut
 
+    @extend_schema(request=None, responses=s.PostOut, tags=["content"])
+    def post(self, request, item_id: str, number: int):
+        return self._restore(request, item_id, number)
+
 
 class FaqRestoreView(_RestoreView):
     roles, kind, item_out = ADMINS, Kind.FAQ, s.FaqOut
+
+    @extend_schema(request=None, responses=s.FaqOut, tags=["content"])
+    def post(self, request, item_id: str, number: int):
+        return self._restore(request, item_id, number)
 
 
 # --- FAQ -------------------------------------------------------------------------------------------
@@ -205,7 +220,7 @@ class FaqRestoreView(_RestoreView):
 class FaqCollectionView(MethodRolesView):
     method_roles = {"GET": PUBLIC, "POST": ADMINS}
 
-    @extend_schema(parameters=[s.FaqListIn], responses=s.FaqPageOut, tags=["content"])
+    @extend_schema(parameters=[s.FaqListIn], responses=s.FaqPageOut, tags=["content"], operation_id="content_faqs_list")
     def get(self, request):
         params = self.query(s.FaqListIn)
         page = services.list_faqs(
@@ -247,7 +262,12 @@ class FaqDetailView(_DetailView):
 class SectionCollectionView(MethodRolesView):
     method_roles = {"GET": PUBLIC, "POST": TEACHERS_AND_ADMINS}
 
-    @extend_schema(parameters=[s.SectionListIn], responses=s.SectionPageOut, tags=["content"])
+    @extend_schema(
+        parameters=[s.SectionListIn],
+        responses=s.SectionPageOut,
+        tags=["content"],
+        operation_id="content_course_sections_list",
+    )
     def get(self, request, course_id: str):
         params = self.query(s.SectionListIn)
         page = services.list_sections(
@@ -289,7 +309,7 @@ class SectionDetailView(MethodRolesView):
 class SectionRevisionsView(ApiView):
     roles = TEACHERS_AND_ADMINS
 
-    @extend_schema(responses=s.RevisionOut(many=True), tags=["content"])
+    @extend_schema(responses=s.RevisionPageOut, tags=["content"])
     def get(self, request, course_id: str, item_id: str):
         revisions = services.list_section_revisions(actor=request.user, course_id=course_id, section_id=item_id)
         return Response({"items": s.RevisionOut(revisions, many=True).data, "next_cursor": None})

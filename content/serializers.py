@@ -140,7 +140,7 @@ class ApproveIn(StrictSerializer):
     publish_at = IsoDateTimeField(required=False, allow_null=True)
 
 
-class CoverIn(serializers.Serializer):
+class PostCoverIn(serializers.Serializer):
     cover = serializers.FileField()
 
 
@@ -230,3 +230,4 @@ PagePageOut = _page_of(PageOut)
 PostPageOut = _page_of(PostOut)
 FaqPageOut = _page_of(FaqOut)
 SectionPageOut = _page_of(SectionOut)
+RevisionPageOut = _page_of(RevisionOut)
