@@ -34,6 +34,7 @@ from middlewares.pages import FormErrors, flash, form_errors, page, render_form,
 from middlewares.roles import PUBLIC, TEACHERS_AND_ADMINS
 
 BLOG_PAGE_SIZE = 10
+DASHBOARD_SIZE = 50
 LATEST_POSTS = 3
 STATE_LABELS = {
     "draft": "Draft",
@@ -411,16 +412,30 @@ def _item_row(kind: Kind, item: dict, zone) -> dict:
 @page(roles=TEACHERS_AND_ADMINS)
 @require_http_methods(["GET", "HEAD"])
 def dashboard(request):
-    """What the signed-in editor may change: all content for admins, her own posts for a teacher."""
+    """What the signed-in editor may change: all content for admins, her own posts for a teacher.
+
+    Each list shows DASHBOARD_SIZE items, last changed first; "More" opens the next page of that
+    one list (`?kind=posts&cursor=...`).
+    """
     actor, zone = request.actor, _zone(request)
     kinds = [Kind.POST] if actor.role == TEACHER else [Kind.PAGE, Kind.POST, Kind.FAQ]
+    only = KIND_PATHS.get(request.GET.get("kind", ""))
+    cursor = request.GET.get("cursor", "").strip() or None if only else None
+    failure = FormErrors()
     lists = []
-    for kind in kinds:
-        if kind == Kind.FAQ:
-            result = services.list_faqs(actor=actor, course_id=None, manage=True, limit=100, cursor=None)
-        else:
-            query = services.ListQuery(manage=True)
-            result = services.list_items(actor=actor, kind=kind, query=query, limit=100, cursor=None)
+    for kind in [only] if only in kinds else kinds:
+        try:
+            if kind == Kind.FAQ:
+                result = services.list_faqs(
+                    actor=actor, course_id=None, manage=True, limit=DASHBOARD_SIZE, cursor=cursor
+                )
+            else:
+                query = services.ListQuery(manage=True)
+                result = services.list_items(actor=actor, kind=kind, query=query, limit=DASHBOARD_SIZE, cursor=cursor)
+        except errors.ValidationError:
+            failure = FormErrors(message="That list page no longer exists; start from the first page.")
+            continue
+        more = f"/content/?{urlencode({'kind': f'{kind.value}s', 'cursor': result.next_cursor})}"
         lists.append(
             {
                 "kind": kind.value,
@@ -428,9 +443,11 @@ def dashboard(request):
                 "new_url": f"/content/{kind.value}s/new/",
                 "new_label": f"New {KIND_LABELS[kind]}",
                 "rows": [_item_row(kind, item, zone) for item in result.items],
+                "more_url": more if result.next_cursor else None,
             }
         )
-    return _shell(request, "content/dashboard.html", {"lists": lists})
+    context = {"lists": lists, "errors": failure, "paged": bool(only)}
+    return render_form(request, "content/dashboard.html", context, failure)
 
 
 def _form_values(kind: Kind, item: dict | None, zone) -> dict:

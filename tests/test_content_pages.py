@@ -314,3 +314,24 @@ def test_a_teacher_opening_someone_elses_public_post_in_the_editor_is_refused(ap
     assert (
         response.status_code == 403 and "Only the post&#x27;s author and admins change it." in response.content.decode()
     )
+
+
+def test_the_dashboard_pages_through_long_lists(api, admin, settings, monkeypatch):
+    from content import pages as content_pages
+
+    monkeypatch.setattr(content_pages, "DASHBOARD_SIZE", 2)
+    for number in range(3):
+        post(api, admin, title=f"Post number {number}")
+    client = signed_in(admin)
+    first = client.get("/content/").content.decode()
+    assert first.count("Post number") == 2 and "More blog posts" in first
+    more = first.split('href="/content/?kind=posts&amp;cursor=', 1)[1].split('"', 1)[0]
+    second = client.get(f"/content/?kind=posts&cursor={more}").content.decode()
+    assert second.count("Post number") == 1 and "Post number 0" in second and "More blog posts" not in second
+    broken = client.get("/content/?kind=posts&cursor=junk")
+    assert broken.status_code == 400 and "That list page no longer exists" in broken.content.decode()
+
+
+def test_the_schema_documents_the_content_api(api):
+    body = api.get("/api/schema/").content.decode()
+    assert "/api/v1/content/posts/{item_id}/approve" in body and "/api/v1/content/preview" in body
