@@ -5,8 +5,9 @@
 Seeds 40 published blog posts (about 900 words of Markdown each), then starts two daphne
 processes on the same data: one with CONTENT_CACHE_SECONDS=0 (the baseline: every request queries
 Firestore and renders the templates) and one with the cache on (the default). Each line is
-BENCH_REQUESTS GETs (default 300) over 10 keep-alive connections, for /blog/ (a list of 10 posts)
-and for one post page, printing requests/s, p50/p99 latency and Firestore reads per request.
+BENCH_REQUESTS GETs (default 300) over 10 keep-alive connections (x10), after a third as many one
+at a time (x1: the render time of a single request), for /blog/ (a list of 10 posts) and for one
+post page, printing requests/s, p50/p99 latency and Firestore reads per request.
 The emulator is slower than Firestore, so the baseline is pessimistic in absolute terms; the
 reads per request are what production would bill.
 """
@@ -91,15 +92,23 @@ def main() -> int:
     setup_django()
     slug = seed()
     requests = int(os.environ.get("BENCH_REQUESTS", "300"))
-    print(f"{POSTS} published posts; {requests} requests per line over 10 connections\n")
+    print(f"{POSTS} published posts; x1 = {requests // 3} sequential requests, x10 = {requests} over 10 connections\n")
     results = []
     for label, env in (("baseline (cache off)", {"CONTENT_CACHE_SECONDS": "0"}), ("cached", {})):
         proc, url = start_server(env)
         try:
-            for name, path in (("/blog/", "/blog/"), ("post page", f"/blog/{slug}")):
-                result = load(f"{name} {label}", url, path, concurrency=10, total=requests, max_seconds=120)
-                results.append(result)
-                print(result.line(), flush=True)
+            for concurrency in (1, 10):
+                for name, path in (("/blog/", "/blog/"), ("post page", f"/blog/{slug}")):
+                    result = load(
+                        f"{name} {label} x{concurrency}",
+                        url,
+                        path,
+                        concurrency=concurrency,
+                        total=requests if concurrency > 1 else requests // 3,
+                        max_seconds=120,
+                    )
+                    results.append(result)
+                    print(result.line(), flush=True)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
