@@ -142,8 +142,12 @@ def _publication(actor: Actor, kind: Kind, current: dict | None, data: dict) -> 
             status = PENDING  # edited after approval: back to review, off the public site meanwhile
     result = {"status": status}
     if status == PUBLISHED:
+        stored = current.get("publish_at")
+        scheduled = isinstance(stored, dt.datetime) and stored > now_utc()
         if "publish_at" in data and data["publish_at"] is not None:
             result["publish_at"] = data["publish_at"]
+        elif "publish_at" in data and current.get("status") == PUBLISHED and scheduled:
+            result["publish_at"] = server_time()  # the schedule was cleared: publish now
         elif current.get("status") != PUBLISHED or not current.get("publish_at"):
             result["publish_at"] = publish_at if isinstance(publish_at, dt.datetime) else server_time()
     elif "publish_at" in data:

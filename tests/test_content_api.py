@@ -237,6 +237,14 @@ class TestScheduling:
         # The cached /blog/ list expired when the post was due.
         assert post["title"] in api.get("/blog/").content.decode()
 
+    def test_clearing_the_schedule_publishes_now(self, api, admin):
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+        post = published_post(api, admin, publish_at=iso(when))
+        url = f"/api/v1/content/posts/{post['id']}"
+        assert call(api, "patch", url, admin, data={"title": "Renamed"}).json()["state"] == "scheduled"
+        now = call(api, "patch", url, admin, data={"publish_at": None}).json()
+        assert now["state"] == "published" and call(api, "get", url, None).status_code == 200
+
     def test_a_teacher_asks_for_a_time_and_the_approval_keeps_it(self, api, owner_teacher, admin):
         when = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
         post = new_post(api, owner_teacher, status="pending", publish_at=iso(when)).json()
