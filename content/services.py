@@ -631,3 +631,9 @@ def public_teachers(uids: list[str]) -> list[dict]:
         for uid in uids
         if uid in profiles and profiles[uid].get("role") == "teacher"
     ]
+
+
+def follow_author_rename(*, uid: str, display_name: str) -> None:
+    """Keep the author name copied onto items current after a profile rename (signal from accounts)."""
+    if store.update_author_name(uid, display_name):
+        content_cache.invalidate(*Kind)

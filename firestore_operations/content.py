@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from google.cloud import firestore
 
 from firestore_operations.atomic import AtomicUnit, run_atomically
+from firestore_operations.batches import update_matching
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict
 from firestore_operations.pagination import ASCENDING, DESCENDING, Page, fetch_page
@@ -353,3 +354,12 @@ def iter_published(kind: Kind, *, now: dt.datetime) -> Iterator[dict]:
         if not page.next_cursor:
             return
         cursor = page.next_cursor
+
+
+def update_author_name(author_uid: str, name: str) -> int:
+    """Rewrite the copied author name on every item the author wrote (pages, posts, FAQ, sections)."""
+    changed = 0
+    for kind in Kind:
+        query = _collection(kind).where(filter=_eq("author_uid", author_uid))
+        changed += update_matching(query, {"author_name": name})
+    return changed

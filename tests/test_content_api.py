@@ -599,3 +599,13 @@ def test_two_simultaneous_claims_of_one_slug_leave_one_winner(admin):
     with ThreadPoolExecutor(max_workers=6) as pool:
         outcomes = sorted(pool.map(claim, range(6)))
     assert outcomes == ["conflict"] * 5 + ["created"]
+
+
+def test_a_renamed_author_is_shown_with_her_new_name(api, owner_teacher, admin):
+    post = new_post(api, owner_teacher, status="pending").json()
+    call(api, "post", f"/api/v1/content/posts/{post['id']}/approve", admin, data={})
+    assert api.get(f"/blog/{post['slug']}").content.decode().count("Ada Lovelace") >= 1
+    assert call(api, "patch", "/api/v1/me", owner_teacher, data={"display_name": "Ada King"}).status_code == 200
+    assert call(api, "get", f"/api/v1/content/posts/{post['id']}", None).json()["author_name"] == "Ada King"
+    page = api.get(f"/blog/{post['slug']}").content.decode()
+    assert "Ada King" in page and "Ada Lovelace" not in page
