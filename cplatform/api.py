@@ -30,6 +30,17 @@ class ApiView(APIView):
         return self.validate(serializer_class, self.request.query_params)
 
 
+class MethodRolesView(ApiView):
+    """A view whose methods admit different roles; a method missing from `method_roles` is closed."""
+
+    method_roles: dict = {}
+
+    @property
+    def roles(self):
+        method = self.request.method
+        return self.method_roles.get("GET" if method == "HEAD" else method)
+
+
 def page_body(page, represent) -> dict:
     return {"items": [represent(item) for item in page.items], "next_cursor": page.next_cursor}
 

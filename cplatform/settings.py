@@ -125,6 +125,13 @@ SELLER_TAX_ID = env("SELLER_TAX_ID", default="")
 if STRIPE_API_BASE and not DEBUG and not STRIPE_API_BASE.startswith("https://"):
     raise ImproperlyConfigured("STRIPE_API_BASE points at a local fake Stripe with DEBUG off.")
 
+# --- Content (content/: pages, blog, FAQ, course landing sections) -------------------------------
+# Rendered page fragments stay in the cache this long at most (a write drops them at once; lists
+# expire sooner when a scheduled item is due). 0 turns the cache off.
+CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
+# Versions kept per item for the revision history (older ones are deleted as new ones are saved).
+CONTENT_REVISIONS_KEPT = env.int("CONTENT_REVISIONS_KEPT", default=10)
+
 # --- Django -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "daphne",
@@ -137,6 +144,7 @@ INSTALLED_APPS = [
     "courses",
     "messaging",
     "payments",
+    "content",
     "cplatform",  # project-wide management commands (seed_demo)
 ]
 

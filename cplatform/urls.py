@@ -11,6 +11,10 @@ urlpatterns = [
     path("api/v1/", include("courses.urls")),
     path("api/v1/", include("messaging.urls")),
     path("api/v1/", include("payments.urls")),
+    path("api/v1/", include("content.urls")),
+    # Before the accounts pages: content serves visitors the landing page at "/" and hands
+    # signed-in users to the accounts home (content may import authentication, not the reverse).
+    path("", include("content.page_urls")),
     path("", include("authentication.page_urls")),
     path("", include("courses.page_urls")),
     path("", include("messaging.page_urls")),

@@ -7,10 +7,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from courses.api_base import MethodRolesView
 from courses.catalog import search, services
 from courses.catalog import serializers as s
-from cplatform.api import page_body
+from cplatform.api import MethodRolesView, page_body
 from middlewares.roles import SIGNED_IN, TEACHERS, TEACHERS_AND_ADMINS
 
 

@@ -6,10 +6,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from courses.api_base import MethodRolesView
 from courses.enrolment import serializers as s
 from courses.enrolment import services
-from cplatform.api import ApiView, page_body
+from cplatform.api import ApiView, MethodRolesView, page_body
 from middlewares.roles import STUDENTS_AND_PARENTS, TEACHERS_AND_ADMINS
 
 ENROLL_STATUS = {"created": status.HTTP_201_CREATED, "waitlisted": status.HTTP_202_ACCEPTED, "unchanged": 200}

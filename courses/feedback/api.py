@@ -6,10 +6,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from courses.api_base import MethodRolesView
 from courses.feedback import serializers as s
 from courses.feedback import services
-from cplatform.api import ApiView, page_body
+from cplatform.api import ApiView, MethodRolesView, page_body
 from cplatform.serializers import CursorPageQuery
 from middlewares.roles import ADMINS, SIGNED_IN, STUDENTS, TEACHERS
 
