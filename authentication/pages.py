@@ -22,18 +22,17 @@ from cplatform.actor import ADMIN, PARENT, SELF_REGISTER_ROLES, STUDENT, TEACHER
 from cplatform.pages import (
     FIX_FIELDS,
     LOGIN_URL,
+    UPLOAD_FAILURES,
     FormErrors,
-    csrf_failure,
-    error_page,
     flash,
     form_errors,
     page,
     parse_money,
+    read_upload_page,
     render_form,
     safe_next,
     validate_form,
 )
-from cplatform.uploads import limits
 from middlewares.roles import PARENTS, PUBLIC, SIGNED_IN, STUDENTS, TEACHERS_AND_ADMINS
 
 PROFILE_URL = "/profile/"
@@ -326,34 +325,17 @@ def profile(request):
 @page(roles=SIGNED_IN)
 @require_POST
 def profile_photo(request):
-    max_bytes = settings.PROFILE_PHOTO_MAX_BYTES
-    limit = limits.install_upload_limit(request, max_bytes=max_bytes)
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    try:
-        if declared > max_bytes + limits.FORM_OVERHEAD:
-            raise limits.too_large(max_bytes, "photo")
-        reason = csrf_failure(request)
-        if reason:
-            return _csrf_refused(request)
-        upload = request.FILES.get("photo")
-        if limit.exceeded:
-            raise limits.too_large(max_bytes, "photo")
-        if upload is None:
+        body = read_upload_page(request, max_bytes=settings.PROFILE_PHOTO_MAX_BYTES, field="photo")
+        upload = body.get("photo")
+        if upload is None or isinstance(upload, str):
             raise errors.ValidationError(
                 "Choose a photo to upload.", fields={"photo": ["Choose a JPEG, PNG or WebP image."]}
             )
         services.set_my_photo(actor=request.actor, upload=upload)
-    except errors.DomainError as exc:
+    except UPLOAD_FAILURES as exc:
         return _render_profile(request, photo_failure=form_errors(exc, field_names=("photo",)))
     return flash(redirect(PROFILE_URL), "Your new photo is up.")
-
-
-def _csrf_refused(request):
-    message = "This form has expired or came from another site. Reload the page and try again."
-    return error_page(request, errors.PermissionDenied(message, code="csrf_failed"))
 
 
 @page(roles=STUDENTS)

@@ -20,10 +20,13 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
 
 from cplatform import errors
 from cplatform.exception_handler import to_domain_error
 from cplatform.serializers import validate_input
+from cplatform.uploads import limits
 from middlewares.firebase_auth import page_actor
 from middlewares.roles import check_roles
 
@@ -157,6 +160,22 @@ def csrf_failure(request) -> str | None:
 
 
 # --- form errors ---------------------------------------------------------------------------------
+
+
+CSRF_REFUSED = "This form has expired or came from another site. Reload the page and try again."
+# The failures an upload form shows next to its fields; anything else becomes an error page.
+UPLOAD_FAILURES = (errors.ValidationError, errors.PayloadTooLarge, errors.UnsupportedMediaType)
+
+
+def read_upload_page(request, *, max_bytes: int, field: str) -> dict:
+    """An upload form's body read the API's way: capped before anything parses it (the view is
+    csrf_exempt for that reason), parsed by DRF's parsers, then the CSRF check. Raises PayloadTooLarge,
+    PermissionDenied (csrf_failed)."""
+    limit = limits.install_upload_limit(request, max_bytes=max_bytes)
+    body = limits.read_upload_form(Request(request, parsers=[MultiPartParser(), FormParser()]), limit, field=field)
+    if csrf_failure(request):
+        raise errors.PermissionDenied(CSRF_REFUSED, code="csrf_failed")
+    return body
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -49,11 +51,13 @@ class StrictSerializer(serializers.Serializer):
     # when any of them is sent, only those are reported, each with its hint.
     unknown_hints: dict[str, str] = {}
 
-    def validate(self, attrs):
-        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
-        hinted = sorted(unknown & set(self.unknown_hints))
-        if hinted:
-            raise serializers.ValidationError({name: [self.unknown_hints[name]] for name in hinted})
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        return attrs
+    def to_internal_value(self, data):
+        # Checked here rather than in validate() so that nested strict serializers refuse too.
+        if isinstance(data, Mapping):
+            unknown = set(data) - set(self.fields)
+            hinted = sorted(unknown & set(self.unknown_hints))
+            if hinted:
+                raise serializers.ValidationError({name: [self.unknown_hints[name]] for name in hinted})
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        return super().to_internal_value(data)

@@ -6,7 +6,7 @@ import re
 
 from rest_framework import serializers
 
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer
 from firestore_operations.documents import iso
 from messaging.notification_services import CHANNELS, EMAIL_MODES, GROUPS, MAX_MUTED_ROOMS, PLATFORMS
 
@@ -14,21 +14,6 @@ HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 ROOM_ID = re.compile(r"^[^/\s]{1,128}$")
 # FCM registration tokens (and raw APNs hex tokens): letters, digits, ':', '_', '-', '.'.
 PUSH_TOKEN = re.compile(r"^[A-Za-z0-9_:.\-]{16,4096}$")
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, naming them, so a typo is a 400 and not a silent no-op."""
-
-    unknown_hints: dict = {}
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [self.unknown_hints.get(name, "Unknown field.")] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
 
 # --- input --------------------------------------------------------------------------------------

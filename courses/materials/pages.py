@@ -11,18 +11,12 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.request import Request
 
 from courses.catalog.pages import render_course
 from courses.materials import serializers as s
 from courses.materials import services
-from cplatform import errors
-from cplatform.pages import csrf_failure, error_page, flash, form_errors, page, validate_form
-from cplatform.uploads import limits
+from cplatform.pages import UPLOAD_FAILURES, flash, form_errors, page, read_upload_page, validate_form
 from middlewares.roles import TEACHERS_AND_ADMINS
-
-CSRF_REFUSED = "This form has expired or came from another site. Reload the page and try again."
 
 
 # Django's CSRF middleware would parse the body to find the token before the size cap is in place:
@@ -31,13 +25,9 @@ CSRF_REFUSED = "This form has expired or came from another site. Reload the page
 @page(roles=TEACHERS_AND_ADMINS)
 @require_POST
 def upload_material(request, course_id: str):
-    limit = limits.install_upload_limit(request, max_bytes=settings.MATERIAL_MAX_BYTES)
     form = {"title": "", "description": ""}
     try:
-        # The API's path: the same parsers under the same limit, the same size checks.
-        body = limits.read_upload_form(Request(request, parsers=[MultiPartParser(), FormParser()]), limit, field="file")
-        if csrf_failure(request):
-            return error_page(request, errors.PermissionDenied(CSRF_REFUSED, code="csrf_failed"))
+        body = read_upload_page(request, max_bytes=settings.MATERIAL_MAX_BYTES, field="file")
         form = {"title": body.get("title", ""), "description": body.get("description", "")}
         data = validate_form(s.MaterialUploadIn, {**form, "file": body.get("file")})
         material = services.upload_material(
@@ -47,7 +37,7 @@ def upload_material(request, course_id: str):
             description=data["description"],
             upload=data["file"],
         )
-    except (errors.ValidationError, errors.PayloadTooLarge, errors.UnsupportedMediaType) as exc:
+    except UPLOAD_FAILURES as exc:
         failure = form_errors(exc, field_names=("title", "description", "file"))
         return render_course(request, course_id, upload_failure=failure, upload_form=form)
     return flash(redirect(f"/courses/{course_id}/#materials"), f"“{material['title']}” is uploaded.")
