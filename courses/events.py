@@ -36,6 +36,9 @@ enrollment_activated = Signal()
 # course_id, student_uid, teacher_uid, course_title, student_name, reason: "withdrawn" | "archived" -
 # a student stopped being an active member of the course.
 enrollment_ended = Signal()
+# course_id, student_uid, teacher_uid, course_title, student_name - a seat of a paid course freed up
+# and a student waiting for it (without having paid) may now pay to take it.
+waitlist_seat_offered = Signal()
 # course_id, teacher_uid, course_title, student_uid, student_name, rating - a student's first rating.
 feedback_created = Signal()
 # lesson: dict, actor_uid - a lesson was scheduled.

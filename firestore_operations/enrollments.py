@@ -75,6 +75,7 @@ class EnrollOutcome(enum.Enum):
     UNCHANGED = "unchanged"  # already active or waiting: nothing written
     ACTIVATED = "activated"
     WAITLISTED = "waitlisted"
+    NEEDS_PAYMENT = "needs_payment"  # a seat is free but the caller may only take a waitlist place
     FULL = "full"  # no seat, and the caller asked for no waitlist place (a paid seat)
 
 
@@ -121,6 +122,8 @@ class WithdrawResult:
     outcome: WithdrawOutcome
     previous: str | None = None
     promoted: list[dict] = field(default_factory=list)
+    # Waiting students the freed seats were offered to: they must pay first (awaiting_payment).
+    offered: list[dict] = field(default_factory=list)
 
 
 def _waiting_query(client, course_id: str, count: int) -> firestore.Query:
@@ -134,8 +137,11 @@ def _waiting_query(client, course_id: str, count: int) -> firestore.Query:
 
 
 def _promote(unit: AtomicUnit, rows: list[dict]) -> list[dict]:
+    """Seat the waiting rows, except those awaiting payment (their seat stays free for checkout)."""
     promoted = []
     for row in rows:
+        if row.get("awaiting_payment"):
+            continue
         unit.update(
             db().collection(COLLECTION).document(row["id"]),
             {
@@ -170,6 +176,7 @@ def enroll(
     enrolled_by: str,
     check: Callable[[dict | None, dict | None], None],
     waitlist: bool = True,
+    may_take_seat: bool = True,
     now: float | None = None,
 ) -> EnrollResult:
     """Take a seat (or a waitlist place) for the student, atomically with the course's counters.
@@ -177,7 +184,9 @@ def enroll(
     `check(course, enrollment)` runs on the fresh reads and raises to refuse (missing course, course
     not open, completed): the service decides, nothing is written. Other students' live seat holds
     count as taken seats; the student's own hold is released when she gets her seat. With
-    waitlist=False a full course answers FULL instead of a waitlist place.
+    waitlist=False (a paid seat) a full course answers FULL instead of a waitlist place, and a
+    waiting student is moved to a free seat. With may_take_seat=False (an unpaid student of a paid
+    course) only a waitlist place is taken, marked awaiting_payment; a free seat answers NEEDS_PAYMENT.
     """
     now = time.time() if now is None else now
     client = db()
@@ -187,12 +196,15 @@ def enroll(
     def body(unit: AtomicUnit) -> EnrollResult:
         course = unit.get(course_ref)
         current = unit.get(ref)
-        if current and current.get("status") in (ACTIVE, WAITLISTED):
+        status = (current or {}).get("status")
+        if status == ACTIVE or (status == WAITLISTED and waitlist):
             return EnrollResult(EnrollOutcome.UNCHANGED, course=course)
         check(course, current)
         enrolled = int(course.get("enrolled_count", 0))
         left = seats_left(course, now=now, excluding=student_uid)
         seat = left is None or left > 0
+        if seat and not may_take_seat:
+            return EnrollResult(EnrollOutcome.NEEDS_PAYMENT, course=course)
         if not seat and not waitlist:
             return EnrollResult(EnrollOutcome.FULL, course=course)
         data = {
@@ -214,14 +226,20 @@ def enroll(
             data.update({"created_at": firestore.SERVER_TIMESTAMP, "lessons_attended": 0, "ever_active": False})
         if seat:
             data.update(
-                {"status": ACTIVE, "enrolled_at": firestore.SERVER_TIMESTAMP, "waitlist_seq": None, "ever_active": True}
+                {
+                    "status": ACTIVE,
+                    "enrolled_at": firestore.SERVER_TIMESTAMP,
+                    "waitlist_seq": None,
+                    "ever_active": True,
+                    "awaiting_payment": False,
+                }
             )
             unit.put(ref, data)
             holds = live_holds(course, now=now, excluding=student_uid)
-            unit.update(
-                course_ref,
-                {"enrolled_count": enrolled + 1, "seat_holds": holds, "updated_at": firestore.SERVER_TIMESTAMP},
-            )
+            counters = {"enrolled_count": enrolled + 1}
+            if status == WAITLISTED:  # she paid for a seat while waiting
+                counters["waitlist_count"] = max(0, int(course.get("waitlist_count", 0)) - 1)
+            unit.update(course_ref, {**counters, "seat_holds": holds, "updated_at": firestore.SERVER_TIMESTAMP})
             return EnrollResult(EnrollOutcome.ACTIVATED, course=course)
         waiting = int(course.get("waitlist_count", 0))
         seq = int(course.get("waitlist_next_seq", 1))
@@ -231,6 +249,7 @@ def enroll(
                 "enrolled_at": None,
                 "waitlisted_at": firestore.SERVER_TIMESTAMP,
                 "waitlist_seq": seq,
+                "awaiting_payment": not may_take_seat,
             }
         )
         unit.put(ref, data)
@@ -282,7 +301,8 @@ def withdraw(course_id: str, student_uid: str, *, check: Callable[[dict | None],
             counters["enrolled_count"] += len(promoted)
             counters["waitlist_count"] -= len(promoted)
             unit.update(course_ref, {**counters, "updated_at": firestore.SERVER_TIMESTAMP})
-        return WithdrawResult(WithdrawOutcome.WITHDRAWN, previous=status, promoted=promoted)
+        offered = [row for row in waiting if row.get("awaiting_payment")]
+        return WithdrawResult(WithdrawOutcome.WITHDRAWN, previous=status, promoted=promoted, offered=offered)
 
     return run_atomically(body)
 

@@ -74,6 +74,16 @@ def tell_teacher_of_new_student(
         )
 
 
+def tell_student_of_offered_seat(sender, course_id: str, student_uid: str, **kwargs) -> None:
+    notify.notify(
+        recipient_uids=[student_uid],
+        kind="enrollment.seat_offered",
+        title=f"A seat is free in {kwargs.get('course_title') or 'your course'}",
+        body="You are on the waitlist of this paid course: pay now to take the seat (first to pay gets it).",
+        data={"course_id": course_id, "student_uid": student_uid},
+    )
+
+
 def tell_teacher_of_withdrawal(
     sender, course_id: str, student_uid: str, teacher_uid: str, reason: str = "withdrawn", **kwargs
 ) -> None:
@@ -198,6 +208,7 @@ SUBSCRIPTIONS = (
     (course_events.enrollment_activated, tell_teacher_of_new_student),
     (course_events.enrollment_ended, remove_room_member),
     (course_events.enrollment_ended, tell_teacher_of_withdrawal),
+    (course_events.waitlist_seat_offered, tell_student_of_offered_seat),
     (course_events.feedback_created, tell_teacher_of_feedback),
     (course_events.lesson_scheduled, tell_students_of_new_lesson),
     (course_events.lesson_changed, tell_students_of_changed_lesson),

@@ -31,7 +31,7 @@ from tests.payments_support import (
     sign,
 )
 from tests.test_courses_api import create_course, enrol, record_notifications
-from tests.test_enrollments_api import make_students
+from tests.test_enrollments_api import make_students, withdraw
 
 
 @pytest.fixture
@@ -407,3 +407,54 @@ def expire_hold(course_id: str, uid: str) -> None:
 
 def test_price_fixture_matches():
     assert PRICE == {"amount": 2500, "currency": "EUR"}
+
+
+class TestPaidWaitlist:
+    """A full paid course offers its waitlist: joining is free, the seat is paid for when one frees."""
+
+    def test_an_unpaid_student_joins_the_waitlist_of_a_full_paid_course(
+        self, api, owner_teacher, student, other_student
+    ):
+        course = paid_course(api, owner_teacher, capacity=1)
+        assert pay(api, student, checkout(api, student, course["id"]).json()["payment_id"]).json()["enrolled"]
+        response = enrol(api, other_student, course["id"])
+        assert response.status_code == 202, response.content
+        assert response.json()["status"] == "waitlisted" and response.json()["position"] == 1
+        snap = db().collection("enrollments").document(f"{course['id']}_{other_student.uid}").get().to_dict()
+        assert snap["awaiting_payment"] is True
+
+    def test_a_free_seat_still_asks_for_payment(self, api, owner_teacher, student):
+        course = paid_course(api, owner_teacher, capacity=3)
+        assert_error(enrol(api, student, course["id"]), 402, "payment_required")
+        assert enrollment_status(course["id"], student.uid) is None
+
+    def test_a_freed_seat_is_offered_not_given_and_the_waiting_student_pays_for_it(
+        self, api, owner_teacher, student, other_student, notifications
+    ):
+        course = paid_course(api, owner_teacher, capacity=1)
+        pay(api, student, checkout(api, student, course["id"]).json()["payment_id"])
+        enrol(api, other_student, course["id"])
+        notifications.clear()
+        assert withdraw(api, student, course["id"]).status_code == 200
+        # Not seated for free: still waiting, told that a seat is there to pay for.
+        assert enrollment_status(course["id"], other_student.uid) == "waitlisted"
+        assert course_doc(course["id"])["enrolled_count"] == 0
+        offered = [n for n in notifications if n["kind"] == "enrollment.seat_offered"]
+        assert [n["recipient_uids"] for n in offered] == [[other_student.uid]]
+        body = pay(api, other_student, checkout(api, other_student, course["id"]).json()["payment_id"]).json()
+        assert body["status"] == "completed" and body["enrolled"] is True
+        assert enrollment_status(course["id"], other_student.uid) == "active"
+        doc = course_doc(course["id"])
+        assert doc["enrolled_count"] == 1 and doc["waitlist_count"] == 0
+
+    def test_the_course_page_offers_the_waitlist_then_the_freed_seat(self, api, owner_teacher, student, other_student):
+        from tests.test_pages_courses import signed_in, text
+
+        course = paid_course(api, owner_teacher, capacity=1)
+        pay(api, student, checkout(api, student, course["id"]).json()["payment_id"])
+        page = text(signed_in(other_student).get(f"/courses/{course['id']}/"))
+        assert 'id="enrol-button"' in page and "Join the waitlist" in page and "checkout-start" not in page
+        enrol(api, other_student, course["id"])
+        withdraw(api, student, course["id"])
+        page = text(signed_in(other_student).get(f"/courses/{course['id']}/"))
+        assert "on the waitlist" in page and 'id="seat-offered"' in page and "checkout-start" in page

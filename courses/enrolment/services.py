@@ -80,6 +80,8 @@ def _announce_withdrawal(course: dict, enrollment: dict, result: enrollment_stor
     if result.previous == enrollment_store.ACTIVE:
         events.publish(events.enrollment_ended, **_membership(course, enrollment), reason="withdrawn")
     announce_promotions(course, result.promoted)
+    for waiting in result.offered:
+        events.publish(events.waitlist_seat_offered, **_membership(course, waiting))
 
 
 # --- enrolling and withdrawing -------------------------------------------------------------------
@@ -107,19 +109,18 @@ def enroll_student(
     target = _target_student(actor, student_uid)
     course = get_course_or_404(course_id)
     current = enrollment_store.get_enrollment(course_id, target)
-    if current and current.get("status") in (enrollment_store.ACTIVE, enrollment_store.WAITLISTED):
+    status = (current or {}).get("status")
+    # A repeat changes nothing; a waiting student who paid (waitlist=False) goes on to take a seat.
+    if status == enrollment_store.ACTIVE or (status == enrollment_store.WAITLISTED and waitlist):
         return EnrollmentResult(_with_position(current), "unchanged")
     _check_open(course, current)
-    if (
-        course.get("price")
+    # An unpaid student of a paid course may only wait: a full course puts her on the waitlist
+    # (awaiting payment: when a seat frees she is told and pays for it); a free seat asks for payment.
+    must_pay = (
+        bool(course.get("price"))
         and not has_paid_for_course(student_uid=target, course_id=course_id)
         and not membership_covers(student_uid=target, course=course, now=time.time())
-    ):
-        price = course["price"]
-        raise errors.PaymentRequired(
-            "This is a paid course: complete the payment first.",
-            price={"amount": price["amount"], "currency": price["currency"]},
-        )
+    )
     profile = user_store.get_profile(target) or {}
     if profile.get("role") != STUDENT:
         raise errors.NotFound("No such student.")
@@ -132,8 +133,15 @@ def enroll_student(
         enrolled_by=actor.uid,
         check=_check_open,
         waitlist=waitlist,
+        may_take_seat=not must_pay,
     )
     outcome = enrollment_store.EnrollOutcome
+    if result.outcome == outcome.NEEDS_PAYMENT:
+        price = course["price"]
+        raise errors.PaymentRequired(
+            "This is a paid course: complete the payment first.",
+            price={"amount": price["amount"], "currency": price["currency"]},
+        )
     if result.outcome == outcome.FULL:
         raise errors.Conflict("This course is full.", code="course_full")
     enrollment = enrollment_store.get_enrollment(course_id, target)
