@@ -341,9 +341,7 @@ def apply_intent(*, payment_id: str, intent: stripe_gateway.Intent) -> dict:
             if payment is None:
                 return None
             if payment.get("intent_id") != intent.id:
-                # An intent this payment no longer uses (a fresh one was made after a decline).
-                logger.warning("payment %s: intent %s succeeded but is not current", payment_id, intent.id)
-                return None
+                return None  # an intent this payment no longer uses: refunded below
             if payment.get("status") not in (store.PENDING, store.FAILED):
                 return None  # already paid (or refunded): applied once
             totals = store.TotalsChange(
@@ -358,11 +356,26 @@ def apply_intent(*, payment_id: str, intent: stripe_gateway.Intent) -> dict:
             fields = {"status": store.COMPLETED, "paid_at": _now(), "paid_month": month, "failure_message": None}
             return store.PaymentChange(fields, totals=[totals])
 
-        store.change_payment(payment_id, decide)
+        after, _ = store.change_payment(payment_id, decide)
+        if after and after.get("intent_id") != intent.id:
+            _refund_stale_intent(payment_id, intent)
         return fulfil_payment(payment_id=payment_id)
     if intent.status == "requires_payment_method" and intent.error:
         _record_failure(payment_id, intent.id, intent.error, reusable=False)
     return store.get_payment(payment_id)
+
+
+def _refund_stale_intent(payment_id: str, intent: stripe_gateway.Intent) -> None:
+    """An intent replaced after a decline was paid after all (a client kept its secret): that money
+    buys nothing, so it all goes back. The idempotency key makes a repeated event refund once."""
+    logger.warning("payment %s: replaced intent %s succeeded; refunding it in full", payment_id, intent.id)
+    try:
+        stripe_gateway.refund(
+            intent_id=intent.id, amount=intent.amount, idempotency_key=f"stale-intent-{intent.id}", reason="duplicate"
+        )
+    except stripe_gateway.GatewayError as exc:
+        # The event is answered with an error, so Stripe delivers it again and the refund is retried.
+        raise _unavailable(exc) from exc
 
 
 def fulfil_payment(*, payment_id: str) -> dict:

@@ -458,3 +458,24 @@ class TestPaidWaitlist:
         withdraw(api, student, course["id"])
         page = text(signed_in(other_student).get(f"/courses/{course['id']}/"))
         assert "on the waitlist" in page and 'id="seat-offered"' in page and "checkout-start" in page
+
+
+class TestReplacedIntent:
+    def test_money_paid_to_a_replaced_intent_goes_back(self, api, owner_teacher, student):
+        course = paid_course(api, owner_teacher, capacity=5)
+        started = checkout(api, student, course["id"]).json()
+        old_intent = payment_doc(started["payment_id"])["intent_id"]
+        # A fresh intent replaced the first one (as after a decline), but a client kept the old secret.
+        db().collection("course_payments").document(started["payment_id"]).update({"intent_id": "pi_replacement"})
+        pay_behind_our_back(old_intent)
+        event = intent_event("payment_intent.succeeded", old_intent, started["payment_id"])
+        assert post_event(api, event).status_code == 200
+        auth = {"Authorization": f"Bearer {os.environ['STRIPE_SECRET_KEY']}"}
+        refunds = requests.get(f"{os.environ['STRIPE_API_BASE']}/v1/refunds", headers=auth, timeout=10).json()["data"]
+        assert [(r["payment_intent"], r["amount"]) for r in refunds] == [(old_intent, 2500)]
+        assert payment_doc(started["payment_id"])["status"] == "pending"
+        assert enrollment_status(course["id"], student.uid) is None
+        # The same event again refunds nothing more.
+        assert post_event(api, event).status_code == 200
+        again = requests.get(f"{os.environ['STRIPE_API_BASE']}/v1/refunds", headers=auth, timeout=10).json()["data"]
+        assert len(again) == 1
