@@ -45,7 +45,6 @@ SLUG_MAX = 80
 HOME_SLUG = "home"
 SECTION_TOPICS = ("learn", "requirements", "audience", "syllabus", "other")
 LAYOUTS = ("standard", "landing")
-COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_MAX_SIDE = 1600
 SEARCH_MAX_CHARS = 100
 BODY_WORDS_INDEXED = 300
@@ -394,7 +393,7 @@ def set_post_cover(*, actor: Actor, post_id: str, upload) -> dict:
     """Store a checked, shrunk cover image. Raises NotFound, PermissionDenied, PayloadTooLarge, UnsupportedMediaType."""
     post = access_item(actor, Kind.POST, post_id, for_write=True)
     data, content_type = images.normalize_image(
-        upload, max_bytes=COVER_MAX_BYTES, max_side=COVER_MAX_SIDE, field="cover"
+        upload, max_bytes=settings.COVER_MAX_BYTES, max_side=COVER_MAX_SIDE, field="cover"
     )
     path = f"content/posts/{post_id}/cover"
     storage.upload_bytes(path, data, content_type)

@@ -74,6 +74,10 @@ PROFILE_PHOTO_MAX_SIDE = env.int("PROFILE_PHOTO_MAX_SIDE", default=1024)
 # Photos and covers declaring more pixels are refused before decoding (decompression bombs).
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=100 * 1024 * 1024)
+# Course and blog covers (checked, then shrunk like photos).
+COVER_MAX_BYTES = env.int("COVER_MAX_BYTES", default=5 * 1024 * 1024)
+# Every other request body (JSON, forms): refused with 413 from its headers, before it is read.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024)
 # Downloads redirect (302) to a V4 signed Storage URL instead of streaming through Django. Needs
 # credentials with a private key, so it is ignored while STORAGE_EMULATOR_HOST is set.
 MATERIAL_SIGNED_URLS = env.bool("MATERIAL_SIGNED_URLS", default=False)

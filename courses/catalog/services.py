@@ -7,6 +7,8 @@ out only after the Firestore write committed.
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from courses import events
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, get_course_or_404
 from courses.catalog.search import course_facets, search_fields, subject_key
@@ -22,7 +24,6 @@ from firestore_operations import users as user_store
 from firestore_operations.documents import server_time
 
 LEVELS = ("beginner", "intermediate", "advanced", "primary", "secondary", "university", "adult")
-COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_MAX_SIDE = 1600
 
 
@@ -165,7 +166,7 @@ def set_course_cover(*, actor: Actor, course_id: str, upload) -> dict:
     """Store a checked, shrunk cover image. Raises NotFound, PermissionDenied, PayloadTooLarge, UnsupportedMediaType."""
     course = access_course(actor, course_id, for_write=True)
     data, content_type = images.normalize_image(
-        upload, max_bytes=COVER_MAX_BYTES, max_side=COVER_MAX_SIDE, field="cover"
+        upload, max_bytes=settings.COVER_MAX_BYTES, max_side=COVER_MAX_SIDE, field="cover"
     )
     path = f"courses/{course_id}/cover"
     storage.upload_bytes(path, data, content_type)
