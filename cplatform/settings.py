@@ -154,6 +154,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "middlewares.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "middlewares.firestore_metrics.FirestoreMetricsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -253,6 +254,16 @@ BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 PROXY_HOPS = env.int("PROXY_HOPS", default=1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Outside development every request must come over HTTPS, and browsers are told to insist on it.
+# Health checks from the load balancer come over plain HTTP inside the network.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = False
+# Preloading is a commitment a school makes for its whole domain (hstspreload.org), not a default.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["middlewares.drf.FirebaseAuthentication"],

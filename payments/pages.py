@@ -104,6 +104,8 @@ def earnings(request):
                 **row,
                 "label": label,
                 "height": max(0, round(100 * row["net"] / peak)),
+                "top": 100 - max(0, round(100 * row["net"] / peak)),
+                "x": 10 * len(bars) + 1,
                 "net_label": money.format_amount(row["net"], row["currency"]),
                 "gross_label": money.format_amount(row["gross"], row["currency"]),
                 "refunds_label": money.format_amount(row["refunds"], row["currency"]),
@@ -124,6 +126,7 @@ def earnings(request):
         "payments/earnings.html",
         {
             "bars": bars,
+            "chart_width": max(10, 10 * len(bars)),
             "courses": courses,
             "totals": totals,
             "first": first,

@@ -177,14 +177,14 @@ def invoice_representation(invoice: dict) -> dict:
     return InvoiceOut(invoice).data
 
 
-class PriceIn(serializers.Serializer):
+class PlanPriceIn(serializers.Serializer):
     amount = serializers.IntegerField(min_value=1, max_value=100_000_000, help_text="minor units")
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", help_text="ISO 4217")
 
 
 class MembershipPlanIn(StrictSerializer):
-    monthly = PriceIn()
-    yearly = PriceIn()
+    monthly = PlanPriceIn()
+    yearly = PlanPriceIn()
 
 
 class PlanPriceOut(serializers.Serializer):

@@ -120,7 +120,7 @@ def test_a_student_pays_and_is_enrolled_and_an_admin_refunds(
     log_in(page, url, owner_teacher)
     page.goto(f"{url}/payments/earnings/")
     expect(page.locator("#earnings-total")).to_have_text("Net 13.50 EUR")
-    expect(page.locator("#earnings-chart .bar")).to_have_count(12)
+    expect(page.locator("#earnings-chart rect")).to_have_count(12)
     expect(page.locator("#earnings-courses")).to_contain_text("Paid piano lessons")
     snap(page, "pay-6-earnings")
     assert page.js_errors == []
