@@ -208,9 +208,16 @@ def update_my_profile(*, actor: Actor, changes: dict) -> dict:
     for key in ("display_name", "bio", "phone", "timezone", "locale"):
         if key in changes:
             updates[key] = changes[key]
-    if "photo_url" in changes:
-        updates["external_photo_url"] = changes["photo_url"]
-        # An uploaded photo would hide the new link (or survive its removal): it goes either way.
+    # A photo comes from our own storage only (uploaded through /me/photo): a link to another site
+    # could track whoever views the profile. The current value sent back unchanged is ignored (a
+    # client that PUTs back what it read); null removes the photo.
+    if "photo_url" in changes and changes["photo_url"] is not None and changes["photo_url"] != photo_url(profile):
+        raise errors.ValidationError(
+            "photo_url: Upload a photo instead; links to other sites are not accepted.",
+            fields={"photo_url": ["Upload a photo (JPEG, PNG or WebP) instead of linking one."]},
+        )
+    if "photo_url" in changes and changes["photo_url"] is None:
+        updates["external_photo_url"] = None
         if profile.get("photo_path"):
             storage.delete_blob(profile["photo_path"])
             updates["photo_path"] = None
@@ -328,7 +335,16 @@ def get_user_photo(*, actor: Actor, uid: str) -> tuple[bytes, str]:
 
 
 def delete_my_account(*, actor: Actor) -> None:
-    """Delete the Firebase account and personal data (profile, photo, parent links)."""
+    """Delete the Firebase account and personal data (profile, photo, parent links).
+
+    Needs a sign-in within RECENT_SIGN_IN_SECONDS: a token or session left open on a shared computer
+    must not be enough to erase an account. Raises PermissionDenied (recent_sign_in_required).
+    """
+    if time.time() - actor.auth_time >= settings.RECENT_SIGN_IN_SECONDS:
+        raise errors.PermissionDenied(
+            "For your safety, sign in again (enter your password) and then delete your account.",
+            code="recent_sign_in_required",
+        )
     profile = user_store.get_profile(actor.uid)
     identity.revoke_sessions(actor.uid, credential=actor.credential)
     if profile:

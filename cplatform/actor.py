@@ -19,6 +19,8 @@ class Actor:
     # The raw credential, kept so logout can refuse this exact token at once everywhere.
     credential: str = ""
     issued_at: int = 0
+    # When the user last typed her password (the `auth_time` claim): sensitive actions ask for a recent one.
+    auth_time: int = 0
 
     # DRF and templates ask these of request.user.
     is_authenticated = True

@@ -57,6 +57,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# Deleting one's account needs a password typed within this many seconds.
+RECENT_SIGN_IN_SECONDS = env.int("RECENT_SIGN_IN_SECONDS", default=300)
 # Sign-in attempts one address may make in the window, whatever the emails (password spraying).
 LOGIN_ADDRESS_LIMIT = env.int("LOGIN_ADDRESS_LIMIT", default=50)
 # People searches one user may run per minute.

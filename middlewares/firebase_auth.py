@@ -24,6 +24,7 @@ def actor_from_claims(claims: dict, *, via: str, credential: str) -> Actor:
         via=via,
         credential=credential,
         issued_at=int(claims.get("iat", 0)),
+        auth_time=int(claims.get("auth_time", 0)),
     )
 
 

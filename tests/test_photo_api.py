@@ -110,11 +110,16 @@ class TestUpload:
         photo.name = "x.png"
         assert_error(api.post("/api/v1/me/photo", {"photo": photo}, format="multipart"), 401)
 
-    def test_an_external_link_replaces_the_uploaded_photo(self, api, student):
+    def test_a_link_to_another_site_is_refused(self, api, student):
         upload(api, student, image_bytes())
         response = call(api, "patch", "/api/v1/me", student, data={"photo_url": "https://example.com/me.png"})
-        assert response.json()["photo_url"] == "https://example.com/me.png"
-        assert storage.read_bytes(f"users/{student.uid}/photo") is None
+        assert "photo_url" in assert_error(response, 400, "invalid")["fields"]
+        assert storage.read_bytes(f"users/{student.uid}/photo") is not None
+
+    def test_the_current_photo_url_sent_back_is_accepted_unchanged(self, api, student):
+        current = upload(api, student, image_bytes()).json()["photo_url"]
+        response = call(api, "patch", "/api/v1/me", student, data={"photo_url": current, "bio": "Hi"})
+        assert response.status_code == 200 and response.json()["photo_url"] == current
 
     def test_removing_the_photo_deletes_the_blob(self, api, student):
         upload(api, student, image_bytes())

@@ -46,7 +46,6 @@ class TestMyProfile:
             "phone": "+33 6 12 34 56 78",
             "timezone": "Europe/Paris",
             "locale": "fr-FR",
-            "photo_url": "https://example.com/me.png",
         }
         response = patch_me(api, student, changes)
         assert response.status_code == 200, response.content
@@ -128,6 +127,7 @@ class TestMyProfile:
             ({"phone": "call me maybe"}, "phone"),
             ({"locale": "english"}, "locale"),
             ({"photo_url": "http://example.com/me.png"}, "photo_url"),
+            ({"photo_url": "https://example.com/me.png"}, "photo_url"),
             ({"photo_url": "not a url"}, "photo_url"),
         ],
     )
@@ -307,6 +307,11 @@ def png_bytes() -> bytes:
 
 
 class TestDeleteAccount:
+    def test_it_needs_a_recent_sign_in(self, api, student, settings):
+        settings.RECENT_SIGN_IN_SECONDS = 0  # the persona signed in before this request, so too long ago
+        assert_error(call(api, "delete", "/api/v1/me", student), 403, "recent_sign_in_required")
+        assert user_store.get_profile(student.uid) is not None and identity.account_exists(student.uid)
+
     def test_it_deletes_the_account_and_ends_the_token(self, api, student):
         assert call(api, "delete", "/api/v1/me", student).status_code == 204
         assert user_store.get_profile(student.uid) is None
