@@ -28,8 +28,11 @@ def membership(course: dict, *, student_uid: str, student_name: str = "") -> dic
 
 # course: dict - a course was created.
 course_created = Signal()
-# course_id, teacher_uid - a course without enrolments was deleted.
+# course_id, teacher_uid - a course without enrolments was deleted (its lessons and materials
+# are already gone; other apps remove what they keep for it).
 course_deleted = Signal()
+# course_id, title - a course's title changed (the courses app updated its own copies).
+course_renamed = Signal()
 # course_id, student_uid, teacher_uid, course_title, student_name, promoted: bool - a student took a
 # seat (promoted: from the waitlist, when another student left).
 enrollment_activated = Signal()

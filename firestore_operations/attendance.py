@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from google.cloud import firestore
 
+from firestore_operations.batches import update_matching
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict, valid_id
 from firestore_operations.enrollments import COLLECTION as ENROLLMENTS
@@ -150,3 +151,9 @@ def enrollments_of_students(
         query = query.where(filter=firestore.FieldFilter("teacher_uid", "==", teacher_uid))
     query = query.select(["course_id", "student_uid", "teacher_uid", "status"]).limit(MAX_ENROLLMENTS)
     return [snapshot_to_dict(snap) for snap in query.stream()]
+
+
+def update_course_title(course_id: str, title: str) -> int:
+    """Keep the attendance records' copy of the course title current."""
+    query = db().collection(COLLECTION).where(filter=firestore.FieldFilter("course_id", "==", course_id))
+    return update_matching(query, {"course_title": title})

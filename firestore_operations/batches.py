@@ -31,3 +31,18 @@ def update_matching(query: firestore.Query, changes: dict, *, page_size: int = P
         if len(snapshots) < page_size:
             return updated
         last = snapshots[-1]
+
+
+def delete_matching(query: firestore.Query, *, page_size: int = PAGE_SIZE) -> int:
+    """Delete every matching document, one batch per page; returns how many went."""
+    deleted = 0
+    while True:
+        snapshots = list(query.order_by("__name__").limit(page_size).stream())
+        if snapshots:
+            batch = db().batch()
+            for snap in snapshots:
+                batch.delete(snap.reference)
+            batch.commit()
+            deleted += len(snapshots)
+        if len(snapshots) < page_size:
+            return deleted

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
-from firestore_operations.chat_rooms import commit_if_unchanged, field, room_ref, unchanged_since
+from firestore_operations.batches import delete_matching
+from firestore_operations.chat_rooms import commit_if_unchanged, field, room_ref, unchanged_since, valid_room_id
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict, valid_id
 
@@ -187,3 +188,12 @@ def list_messages(
     if not forward:
         items.reverse()
     return items, has_more
+
+
+def delete_room_and_messages(room_id: str) -> int:
+    """Delete a room's messages, then the room; returns how many messages went."""
+    if not valid_room_id(room_id):
+        return 0
+    deleted = delete_matching(_messages(room_id))
+    room_ref(room_id).delete()
+    return deleted

@@ -259,3 +259,14 @@ def rename_member(uid: str, name: str, *, page_size: int = 300) -> int:
         if len(snapshots) < page_size:
             return touched
         last = snapshots[-1]
+
+
+def rename_room(room_id: str, name: str) -> bool:
+    """Set a room's name (a course room follows its course's title); False when there is no room."""
+    if not valid_room_id(room_id):
+        return False
+    try:
+        room_ref(room_id).update({"name": name})
+    except google_exceptions.NotFound:
+        return False
+    return True

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
+from firestore_operations.batches import delete_matching, update_matching
 from firestore_operations.client import db
 from firestore_operations.courses import COLLECTION as COURSES
 from firestore_operations.documents import get_by_ids, snapshot_to_dict, valid_id
@@ -360,3 +361,17 @@ def count_completed_lessons(course_id: str, *, now: dt.datetime) -> int:
     )
     result = query.count(alias="n").get()
     return int(result[0][0].value) if result else 0
+
+
+def _of_course(course_id: str) -> firestore.Query:
+    return db().collection(COLLECTION).where(filter=firestore.FieldFilter("course_id", "==", course_id))
+
+
+def delete_course_lessons(course_id: str) -> int:
+    """Delete every lesson of a course (a deleted course must not keep its teacher's calendar busy)."""
+    return delete_matching(_of_course(course_id))
+
+
+def update_course_title(course_id: str, title: str) -> int:
+    """Keep the lessons' copy of the course title current."""
+    return update_matching(_of_course(course_id), {"course_title": title})

@@ -40,6 +40,14 @@ def remove_room_member(sender, course_id: str, student_uid: str, **kwargs) -> No
     services.remove_course_member(course_id=course_id, student_uid=student_uid)
 
 
+def rename_course_room(sender, course_id: str, title: str, **kwargs) -> None:
+    services.rename_course_room(course_id=course_id, title=title)
+
+
+def delete_course_room(sender, course_id: str, **kwargs) -> None:
+    services.delete_course_room(course_id=course_id)
+
+
 def rename_member(sender, uid: str, display_name: str, **kwargs) -> None:
     services.rename_member_everywhere(uid=uid, display_name=display_name)
 
@@ -204,6 +212,8 @@ def on_payment_refunded(sender, payment: dict, refund: dict, course_title: str =
 # (signal, receiver) in the order they run: a new member joins the room before being told.
 SUBSCRIPTIONS = (
     (course_events.course_created, open_course_room),
+    (course_events.course_renamed, rename_course_room),
+    (course_events.course_deleted, delete_course_room),
     (course_events.enrollment_activated, add_room_member),
     (course_events.enrollment_activated, tell_teacher_of_new_student),
     (course_events.enrollment_ended, remove_room_member),

@@ -275,6 +275,16 @@ def ensure_course_room(*, course: dict) -> dict:
     return room
 
 
+def rename_course_room(*, course_id: str, title: str) -> None:
+    """The course room carries its course's title."""
+    room_store.rename_room(room_store.course_room_id(course_id), title)
+
+
+def delete_course_room(*, course_id: str) -> int:
+    """A deleted course's room and its messages go too; returns how many messages were deleted."""
+    return message_store.delete_room_and_messages(room_store.course_room_id(course_id))
+
+
 class _NoRoomYet(Exception):
     pass
 

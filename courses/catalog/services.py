@@ -13,12 +13,15 @@ from courses import events
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, get_course_or_404
 from courses.catalog.search import course_facets, search_fields, subject_key
 from courses.enrolment.services import announce_promotions, end_memberships
+from courses.materials import services as material_services
 from cplatform import errors, images, text
 from cplatform.actor import STUDENT, TEACHER, Actor
+from firestore_operations import attendance as attendance_store
 from firestore_operations import courses as course_store
 from firestore_operations import enrollments as enrollment_store
 from firestore_operations import errors as data_errors
 from firestore_operations import feedback as feedback_store
+from firestore_operations import lessons as lesson_store
 from firestore_operations import storage
 from firestore_operations import users as user_store
 from firestore_operations.documents import server_time
@@ -130,7 +133,11 @@ def update_course(*, actor: Actor, course_id: str, changes: dict) -> dict:
     if before is None:
         raise errors.NotFound("No such course.")
     if "title" in changes and changes["title"] != before.get("title"):
+        # Every copy of the title the courses app keeps, then the other apps through the event.
         enrollment_store.update_copies("course_id", course_id, {"course_title": changes["title"]})
+        lesson_store.update_course_title(course_id, changes["title"])
+        attendance_store.update_course_title(course_id, changes["title"])
+        events.publish(events.course_renamed, course_id=course_id, title=changes["title"])
     after = get_course_or_404(course_id)
     announce_promotions(after, promoted)
     if after.get("status") == ARCHIVED and before.get("status") != ARCHIVED:
@@ -151,6 +158,10 @@ def delete_course(*, actor: Actor, course_id: str) -> dict | None:
     if outcome == course_store.RemoveOutcome.DELETED:
         if course.get("cover_path"):
             storage.delete_blob(course["cover_path"])
+        # The course owns its lessons and materials: they go with it (a lesson left behind would
+        # keep blocking its teacher's calendar; a file would be stored for nobody).
+        lesson_store.delete_course_lessons(course_id)
+        material_services.delete_course_materials(course_id=course_id)
         events.publish(events.course_deleted, course_id=course_id, teacher_uid=course["teacher_uid"])
         return None
     after = get_course_or_404(course_id)
