@@ -54,6 +54,7 @@ def rename_member(sender, uid: str, display_name: str, **kwargs) -> None:
 
 def forget_deleted_account(sender, uid: str, **kwargs) -> None:
     notification_services.delete_notification_data(uid=uid)
+    services.leave_every_room(uid=uid)
 
 
 # --- notifications -------------------------------------------------------------------------------

@@ -275,6 +275,20 @@ def ensure_course_room(*, course: dict) -> dict:
     return room
 
 
+def leave_every_room(*, uid: str) -> int:
+    """A deleted account leaves every room it was in (member lists and names must not show it)."""
+    left = 0
+    for room_id in room_store.room_kinds_of(uid, limit=settings.CHAT_MAX_ROOMS_PER_SOCKET):
+        try:
+            _, removed = room_store.remove_member(room_id, uid, check=_require_room)
+        except _NoRoomYet:
+            continue  # deleted meanwhile
+        if removed:
+            left += 1
+            _broadcast(groups.room_group(room_id), {"type": "member.removed", "room": room_id, "uid": uid})
+    return left
+
+
 def rename_course_room(*, course_id: str, title: str) -> None:
     """The course room carries its course's title."""
     room_store.rename_room(room_store.course_room_id(course_id), title)

@@ -93,3 +93,25 @@ class TestRenamingACourse:
         assert {d["course_title"] for d in docs("lessons", course_id=course["id"])} == {"Algebra, second edition"}
         assert {d["course_title"] for d in docs("attendance", course_id=course["id"])} == {"Algebra, second edition"}
         assert room_store.get_room(room_store.course_room_id(course["id"]))["name"] == "Algebra, second edition"
+
+
+class TestAccountsThatGo:
+    def test_a_demoted_teacher_keeps_no_open_course(self, api, owner_teacher, admin):
+        course = create_course(api, owner_teacher)
+        changed = call(api, "patch", f"/api/v1/admin/users/{owner_teacher.uid}", admin, data={"role": "student"})
+        assert changed.status_code == 200, changed.content
+        assert db().collection("courses").document(course["id"]).get().to_dict()["status"] == "archived"
+
+    def test_a_deleted_teachers_courses_are_archived(self, api, owner_teacher, student):
+        course = create_course(api, owner_teacher)
+        assert call(api, "post", f"/api/v1/courses/{course['id']}/enrollment", student, data={}).status_code == 201
+        assert call(api, "delete", "/api/v1/me", owner_teacher).status_code == 204
+        assert db().collection("courses").document(course["id"]).get().to_dict()["status"] == "archived"
+
+    def test_a_deleted_account_leaves_every_member_list(self, api, owner_teacher, other_teacher):
+        body = {"name": "Staff room", "member_uids": [other_teacher.uid]}
+        room = call(api, "post", "/api/v1/chat/rooms", owner_teacher, data=body).json()
+        assert call(api, "delete", "/api/v1/me", other_teacher).status_code == 204
+        stored = room_store.get_room(room["id"])
+        assert other_teacher.uid not in stored["member_uids"] and other_teacher.uid not in stored["member_names"]
+        assert stored["member_count"] == 1

@@ -218,3 +218,18 @@ def follow_profile_rename(*, uid: str, display_name: str, role: str) -> None:
             "student_uid", uid, {"student_name": display_name, "student_sort": text.fold(display_name).strip()}
         )
         feedback_store.rename_student(uid, display_name)
+
+
+def archive_teacher_courses(*, teacher_uid: str) -> int:
+    """A teacher who stopped teaching (demoted or deleted): her open courses are archived, so nobody
+    enrols in a course without a teacher; their students keep their history. Returns how many."""
+    archived = 0
+    for course in course_store.iter_teacher_courses(teacher_uid):
+        if course.get("status") == ARCHIVED:
+            continue
+        changes = {"status": ARCHIVED, **derived_fields({**course, "status": ARCHIVED})}
+        before, _ = enrollment_store.update_course_guarded(course["id"], changes, lambda current: None)
+        if before is not None:
+            end_memberships({**course, **changes})
+            archived += 1
+    return archived
