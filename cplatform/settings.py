@@ -59,6 +59,8 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 # Deleting one's account needs a password typed within this many seconds.
 RECENT_SIGN_IN_SECONDS = env.int("RECENT_SIGN_IN_SECONDS", default=300)
+# Enrolments and withdrawals one user may make per hour (each tells the teacher).
+ENROLMENT_CHANGE_LIMIT = env.int("ENROLMENT_CHANGE_LIMIT", default=30)
 # Sign-in attempts one address may make in the window, whatever the emails (password spraying).
 LOGIN_ADDRESS_LIMIT = env.int("LOGIN_ADDRESS_LIMIT", default=50)
 # People searches one user may run per minute.
@@ -105,6 +107,8 @@ CHAT_MAX_ROOMS_PER_SOCKET = env.int("CHAT_MAX_ROOMS_PER_SOCKET", default=500)
 # "Looking at this room" and "online" marks expire unless a ping (every 30 s) refreshes them.
 CHAT_VIEWING_TTL_SECONDS = env.int("CHAT_VIEWING_TTL_SECONDS", default=90)
 CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
+# Immediate emails of one kind about one course or room go at most once per window per user.
+NOTIFICATION_COALESCE_SECONDS = env.int("NOTIFICATION_COALESCE_SECONDS", default=300)
 # Open sockets re-read their rooms this often (one query), so a lost room.left event cannot keep a
 # removed member listening for longer.
 CHAT_MEMBERSHIP_RECHECK_SECONDS = env.float("CHAT_MEMBERSHIP_RECHECK_SECONDS", default=30)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
 
 from firestore_operations import devices as device_store
 from firestore_operations import notification_settings as settings_store
@@ -102,7 +104,7 @@ def _dispatch(*, recipient_uids, kind, title, body, data, actor_uid) -> None:
                 plan.notification_id, plan.created_at = by_uid.get(plan.uid, (None, None))
 
     _deliver_live(plans, content)
-    _deliver_email(plans, kind=kind, title=title, body=body)
+    _deliver_email(plans, kind=kind, title=title, body=body, data=data)
     _deliver_push(plans, kind=kind, title=title, body=body, data=data)
 
 
@@ -166,8 +168,16 @@ def _deliver_live(plans: list[_Plan], content: dict) -> None:
             logger.warning("live notification to %s failed", plan.uid, exc_info=True)
 
 
-def _deliver_email(plans: list[_Plan], *, kind: str, title: str, body: str) -> None:
-    targets = [plan for plan in plans if plan.email == "immediate"]
+def _first_in_window(uid: str, kind: str, data: dict) -> bool:
+    """Whether no email of this kind (about the same course or room) went to the user in the last
+    NOTIFICATION_COALESCE_SECONDS. An enrol/withdraw loop must not become a stream of emails: the
+    first one goes, the repeats stay in the app (and in the notifications list) only."""
+    about = data.get("course_id") or data.get("room_id") or ""
+    return cache.add(f"notif-email:{uid}:{kind}:{about}", 1, settings.NOTIFICATION_COALESCE_SECONDS)
+
+
+def _deliver_email(plans: list[_Plan], *, kind: str, title: str, body: str, data: dict) -> None:
+    targets = [plan for plan in plans if plan.email == "immediate" and _first_in_window(plan.uid, kind, data)]
     if not targets:
         return
     messages = [rules.immediate_email(plan.profile, kind=kind, title=title, body=body) for plan in targets]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from authentication.access import access_child, linked_children
 from courses import events
 from courses.access import PUBLISHED, access_course, get_course_or_404
 from courses.payments import has_paid_for_course, membership_covers, settle_withdrawal
-from cplatform import errors, text
+from cplatform import errors, rate_limit, text
 from cplatform.actor import PARENT, STUDENT, Actor
 from firestore_operations import courses as course_store
 from firestore_operations import enrollments as enrollment_store
@@ -107,6 +109,7 @@ def enroll_student(
     PaymentRequired (paid course without a completed payment or a membership that covers it).
     """
     target = _target_student(actor, student_uid)
+    _count_enrolment_change(actor)
     course = get_course_or_404(course_id)
     current = enrollment_store.get_enrollment(course_id, target)
     status = (current or {}).get("status")
@@ -153,6 +156,18 @@ def enroll_student(
     return EnrollmentResult(enrollment, "created")
 
 
+def _count_enrolment_change(actor: Actor) -> None:
+    """Enrolling and withdrawing tell the teacher each time: a loop of them must not become a mail
+    bomb. Raises RateLimited past ENROLMENT_CHANGE_LIMIT changes an hour."""
+    rate_limit.consume(
+        "enrolment-change",
+        actor.uid,
+        limit=settings.ENROLMENT_CHANGE_LIMIT,
+        window=3600,
+        message="That is a lot of enrolment changes: wait a while before trying again.",
+    )
+
+
 def _check_withdrawable(enrollment: dict | None) -> None:
     """Raises NotFound (never enrolled), Conflict (completed)."""
     if enrollment is None:
@@ -168,6 +183,7 @@ def withdraw_student(*, actor: Actor, course_id: str, student_uid: str | None = 
     Raises NotFound (not enrolled), PermissionDenied, ValidationError, Conflict (completed).
     """
     target = _target_student(actor, student_uid)
+    _count_enrolment_change(actor)
     if not course_store.valid_id(course_id):
         raise errors.NotFound("Not enrolled in this course.")
     result = enrollment_store.withdraw(course_id, target, check=_check_withdrawable)
