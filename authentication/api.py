@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from authentication import access, services
@@ -125,6 +125,26 @@ class MyAvailabilityView(ApiView):
         data = self.validate(s.AvailabilityIn, request.data)
         slots = [dict(slot) for slot in data["slots"]]
         return Response(services.set_my_availability(actor=request.user, slots=slots, timezone=data.get("timezone")))
+
+
+class EmailVerificationOut(serializers.Serializer):
+    email_verified = serializers.BooleanField()
+
+
+class MyEmailVerificationView(ApiView):
+    """GET: whether the address is verified (checked with Firebase Auth). POST: send the link again."""
+
+    roles = SIGNED_IN
+
+    @extend_schema(responses=EmailVerificationOut, tags=["profile"])
+    def get(self, request):
+        profile = services.sync_email_verified(actor=request.user)
+        return Response({"email_verified": bool(profile.get("email_verified"))})
+
+    @extend_schema(request=None, responses={202: None}, tags=["profile"])
+    def post(self, request):
+        services.send_email_verification(actor=request.user, continue_url=request.build_absolute_uri("/profile/"))
+        return Response(status=status.HTTP_202_ACCEPTED)
 
 
 class ParentLinkCodeView(ApiView):

@@ -204,6 +204,9 @@ class ProfileOut(serializers.Serializer):
     locale = serializers.CharField(required=False)
     photo_url = serializers.SerializerMethodField()
     disabled = serializers.BooleanField(required=False)
+    email_verified = serializers.BooleanField(
+        required=False, help_text="false until the owner opens the verification link; no email goes out before"
+    )
     teacher = TeacherPartOut(required=False)
     student = StudentPartOut(required=False)
     parent = ParentPartOut(required=False)

@@ -12,6 +12,7 @@ import time
 from math import ceil
 
 from django.conf import settings
+from django.core import mail
 from django.core.cache import cache
 
 from authentication import events, identity
@@ -98,6 +99,7 @@ def _create_account_with_profile(*, email: str, password: str, display_name: str
         "photo_version": 0,
         "external_photo_url": None,
         "disabled": False,
+        "email_verified": False,
         **_role_part_defaults(role),
         **_search_fields(display_name, email, []),
     }
@@ -178,6 +180,41 @@ def start_web_session(*, email: str, password: str, client_ip: str) -> tuple[str
 def sign_out(*, actor: Actor) -> None:
     """Revoke every refresh token of the actor: their ID tokens and session cookies stop working."""
     identity.revoke_sessions(actor.uid, credential=actor.credential)
+
+
+# --- email verification ---------------------------------------------------------------------------
+
+
+def send_email_verification(*, actor: Actor, continue_url: str) -> None:
+    """Email the actor a Firebase verification link for her address. Raises Conflict (already
+    verified), RateLimited."""
+    profile = get_my_profile(actor=actor)
+    if sync_email_verified(actor=actor)["email_verified"]:
+        raise errors.Conflict("Your email address is already verified.", code="already_verified")
+    rate_limit.consume(
+        "email-verification",
+        actor.uid,
+        limit=5,
+        window=3600,
+        message="A verification email was sent several times already; check your inbox and spam folder.",
+    )
+    link = identity.email_verification_link(profile["email"], continue_url=continue_url)
+    mail.EmailMessage(
+        subject="Confirm your email address",
+        body=f"Hello {profile.get('display_name') or ''},\n\nOpen this link to confirm your address:\n{link}\n\n"
+        "Until you do, the platform sends you no email.",
+        to=[profile["email"]],
+    ).send()
+
+
+def sync_email_verified(*, actor: Actor) -> dict:
+    """The profile, with `email_verified` brought in line with Firebase Auth (one Auth read)."""
+    profile = get_my_profile(actor=actor)
+    verified = identity.is_email_verified(actor.uid)
+    if verified != bool(profile.get("email_verified")):
+        user_store.update_profile(actor.uid, {"email_verified": verified})
+        profile = {**profile, "email_verified": verified}
+    return profile
 
 
 # --- my profile --------------------------------------------------------------------------------

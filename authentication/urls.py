@@ -9,6 +9,7 @@ urlpatterns = [
     path("me", api.MeView.as_view()),
     path("me/photo", api.MyPhotoView.as_view()),
     path("me/availability", api.MyAvailabilityView.as_view()),
+    path("me/email-verification", api.MyEmailVerificationView.as_view()),
     path("me/parent-link-code", api.ParentLinkCodeView.as_view()),
     path("me/children", api.MyChildrenView.as_view()),
     path("me/children/<str:uid>", api.MyChildView.as_view()),

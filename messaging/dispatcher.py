@@ -121,7 +121,9 @@ def _plan(uid: str, context: dict, *, kind: str, data: dict, now) -> _Plan | Non
     channels = rules.channels_for(resolved, kind)
     quiet = rules.in_quiet_hours(resolved["quiet_hours"], profile, now)
     email = None
-    if channels["email"] and profile.get("email"):
+    # Email only to an address its owner proved (Firebase email verification): platform mail must
+    # not be aimable at any inbox by registering with it.
+    if channels["email"] and profile.get("email") and profile.get("email_verified"):
         # Digest modes queue regardless of the hour: the digest run itself respects quiet hours.
         email = resolved["email_mode"]
         if email == "immediate" and quiet:

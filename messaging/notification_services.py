@@ -366,7 +366,7 @@ def _send_digest_chunk(chunk: list[tuple[str, list[dict]]], *, period: str, now:
     for uid, items in chunk:
         paths = [item["path"] for item in items]
         profile = contexts.get(uid, {}).get("profile")
-        if not profile or profile.get("disabled") or not profile.get("email"):
+        if not profile or profile.get("disabled") or not profile.get("email") or not profile.get("email_verified"):
             # Nobody to write to any more: keeping the items would only grow the queue.
             to_delete += paths
             stats["dropped"] += len(items)
