@@ -67,6 +67,8 @@ def offset_config(config_name: str, offset: int) -> str:
                     emulator[key] += offset
     for key in ("rules", "indexes"):
         data["firestore"][key] = str(ROOT / data["firestore"][key])
+    if "storage" in data:
+        data["storage"]["rules"] = str(ROOT / data["storage"]["rules"])
     LOCAL.mkdir(exist_ok=True)
     name = f".local/{Path(config_name).stem}-{offset}.json"
     (ROOT / name).write_text(json.dumps(data, indent=2))

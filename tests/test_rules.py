@@ -77,3 +77,19 @@ class TestConsoleAndClientEdits:
         token = client_sign_up("rogue@example.com")
         assert firestore_rest("GET", "courses/open", token).status_code == 403
         assert firestore_rest("GET", "courses/open", owner_teacher.token).status_code == 200
+
+
+class TestStorageRules:
+    """Shipped for the real bucket (firebase deploy --only storage). The Storage emulator's rules
+    runtime cannot be downloaded here, so this checks the policy itself: nothing is granted."""
+
+    def test_the_bucket_denies_every_client_request(self):
+        import json
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent.parent
+        rules = (root / "storage.rules").read_text()
+        allows = [line.strip() for line in rules.splitlines() if line.strip().startswith("allow")]
+        assert allows == ["allow read, write: if false;"]
+        for config in ("firebase.json", "firebase.test.json"):
+            assert json.loads((root / config).read_text())["storage"]["rules"] == "storage.rules"
