@@ -73,5 +73,53 @@
     });
   });
 
-  window.cp = { api, el, csrfToken };
+  // A multipart upload with a progress bar (fetch cannot report upload progress): the button is
+  // busy meanwhile. Resolves {status, data}; a broken connection resolves status 0 after saying so.
+  function upload(url, body, { progress, button, say }) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("Accept", "application/json");
+      const done = () => {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+      };
+      xhr.upload.onprogress = (progressEvent) => {
+        if (!progressEvent.lengthComputable) return;
+        const percent = Math.round((progressEvent.loaded / progressEvent.total) * 100);
+        progress.value = percent;
+        say(`Uploading… ${percent}%`);
+      };
+      xhr.onload = () => {
+        done();
+        let data = null;
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch (parseError) {
+          data = null; // an HTML error from a proxy: keep the status only
+        }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          progress.value = 100;
+        } else {
+          progress.hidden = true;
+        }
+        resolve({ status: xhr.status, data });
+      };
+      xhr.onerror = () => {
+        done();
+        progress.hidden = true;
+        say("The connection broke off during the upload. Try again.", true);
+        resolve({ status: 0, data: null });
+      };
+      progress.value = 0;
+      progress.hidden = false;
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      say("Uploading… 0%");
+      xhr.send(body);
+    });
+  }
+
+  window.cp = { api, el, csrfToken, upload };
 })();

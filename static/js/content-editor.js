@@ -62,7 +62,7 @@
       status.textContent = text;
       status.classList.toggle("error", Boolean(isError));
     };
-    form.addEventListener("submit", (event) => {
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const file = form.querySelector("input[type=file]").files[0];
       if (!file) {
@@ -71,53 +71,19 @@
       }
       const body = new FormData();
       body.append("cover", file);
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", form.dataset.api);
-      xhr.setRequestHeader("X-CSRFToken", window.cp.csrfToken());
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.upload.onprogress = (progressEvent) => {
-        if (!progressEvent.lengthComputable) return;
-        const percent = Math.round((progressEvent.loaded / progressEvent.total) * 100);
-        progress.value = percent;
-        say(`Uploading… ${percent}%`);
-      };
-      const done = () => {
-        button.disabled = false;
-        button.removeAttribute("aria-busy");
-      };
-      xhr.onload = () => {
-        done();
-        let data = null;
-        try {
-          data = JSON.parse(xhr.responseText);
-        } catch (parseError) {
-          data = null;
+      const { status, data } = await window.cp.upload(form.dataset.api, body, { progress, button, say });
+      if (status === 0) return;
+      if (status === 200 && data) {
+        say("The cover is saved.");
+        if (image && data.cover_url) {
+          image.src = data.cover_url;
+          image.hidden = false;
         }
-        if (xhr.status === 200 && data) {
-          progress.value = 100;
-          say("The cover is saved.");
-          if (image && data.cover_url) {
-            image.src = data.cover_url;
-            image.hidden = false;
-          }
-          form.reset();
-          return;
-        }
-        progress.hidden = true;
-        const error = (data && data.error) || {};
-        say(error.message || `The upload failed (${xhr.status}). Try again.`, true);
-      };
-      xhr.onerror = () => {
-        done();
-        progress.hidden = true;
-        say("The connection broke off during the upload. Try again.", true);
-      };
-      progress.value = 0;
-      progress.hidden = false;
-      button.disabled = true;
-      button.setAttribute("aria-busy", "true");
-      say("Uploading… 0%");
-      xhr.send(body);
+        form.reset();
+        return;
+      }
+      const error = (data && data.error) || {};
+      say(error.message || `The upload failed (${status}). Try again.`, true);
     });
   }
 })();

@@ -66,7 +66,7 @@
     if (empty) empty.hidden = true;
   }
 
-  form.addEventListener("submit", (event) => {
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const file = form.querySelector("input[type=file]").files[0];
     if (!file) {
@@ -79,48 +79,16 @@
     body.append("description", form.querySelector("[name=description]").value);
     body.append("file", file);
 
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", form.dataset.api);
-    xhr.setRequestHeader("X-CSRFToken", window.cp.csrfToken());
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.onprogress = (progressEvent) => {
-      if (!progressEvent.lengthComputable) return;
-      const percent = Math.round((progressEvent.loaded / progressEvent.total) * 100);
-      progress.value = percent;
-      say(`Uploading… ${percent}%`);
-    };
-    xhr.onload = () => {
-      button.removeAttribute("aria-busy");
-      button.disabled = false;
-      let data = null;
-      try {
-        data = JSON.parse(xhr.responseText);
-      } catch (parseError) {
-        data = null; // an HTML error from a proxy: keep the status only
-      }
-      if (xhr.status === 201 && data) {
-        progress.value = 100;
-        say(`Uploaded “${data.title}”.`);
-        addToList(data);
-        form.reset();
-        return;
-      }
-      progress.hidden = true;
-      const error = (data && data.error) || {};
-      showFieldErrors(error.fields);
-      say(error.message || `The upload failed (${xhr.status}). Try again.`, true);
-    };
-    xhr.onerror = () => {
-      button.removeAttribute("aria-busy");
-      button.disabled = false;
-      progress.hidden = true;
-      say("The connection broke off during the upload. Try again.", true);
-    };
-    progress.value = 0;
-    progress.hidden = false;
-    button.disabled = true;
-    button.setAttribute("aria-busy", "true");
-    say("Uploading… 0%");
-    xhr.send(body);
+    const { status, data } = await window.cp.upload(form.dataset.api, body, { progress, button, say });
+    if (status === 0) return;
+    if (status === 201 && data) {
+      say(`Uploaded “${data.title}”.`);
+      addToList(data);
+      form.reset();
+      return;
+    }
+    const error = (data && data.error) || {};
+    showFieldErrors(error.fields);
+    say(error.message || `The upload failed (${status}). Try again.`, true);
   });
 })();
