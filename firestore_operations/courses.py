@@ -1,10 +1,10 @@
 """The `courses` collection (document id = generated course id). See docs/data-model.md.
 
-Listing uses one array field, `facets`: every combination of the catalog filters a course answers
-to, as strings ("pub|s=maths|f=free"). Firestore allows one array-contains per query, so one
-`facets` filter plus one order field serves every filter combination with four composite indexes
-instead of one index per combination. Search uses `search_tokens` with equality filters instead
-(see `search_candidates`).
+Lists filter with equality on scalar fields (status, subject_key, level, language_key, is_free,
+teacher_uid) plus one order field, each shape with its composite index in firestore.indexes.json,
+and read only the fields a list shows (a projection), never the derived search data.
+Search does not query this collection: it reads the postings in `course_search` (see
+firestore_operations/course_search.py) and then fetches one page of courses by id (`get_courses`).
 """
 
 from __future__ import annotations
@@ -141,20 +141,38 @@ def delete_or_archive_course(course_id: str, archive_changes: dict) -> RemoveOut
     return run_atomically(body)
 
 
-def list_courses(*, facet: str, sort: str, limit: int, cursor: str | None) -> Page:
-    """One query: courses carrying the facet string, by the sort field, newest first on ties."""
-    field = SORT_FIELDS[sort]
-    query = db().collection(COLLECTION).where(filter=firestore.FieldFilter("facets", "array_contains", facet))
-    return fetch_page(query, order=[(field, DESCENDING)], limit=limit, cursor=cursor, tag=f"courses:{facet}:{sort}")
+def list_courses(
+    *,
+    equals: dict[str, object],
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    fields: tuple[str, ...] | None = None,
+    keep=None,
+) -> Page:
+    """One query: courses whose fields equal `equals`, by the sort field, newest first on ties.
 
-
-def search_candidates(*, token: str, equals: dict[str, object], order_field: str, limit: int) -> list[dict]:
-    """One query: up to `limit` courses whose search_tokens contain `token` and whose fields equal `equals`.
-
-    Ordered by `order_field` descending, so a very common word yields its newest matches.
+    `fields` projects the read onto the fields a list shows (the sort field is always read);
+    `keep` drops rows on filters the query does not carry (a short page, the cursor moves on).
     """
-    query = db().collection(COLLECTION).where(filter=firestore.FieldFilter("search_tokens", "array_contains", token))
-    for field, value in sorted(equals.items()):
-        query = query.where(filter=firestore.FieldFilter(field, "==", value))
-    query = query.order_by(order_field, direction=DESCENDING).limit(limit)
-    return [snapshot_to_dict(snap) for snap in query.stream()]
+    field = SORT_FIELDS[sort]
+    query = db().collection(COLLECTION)
+    for name, value in sorted(equals.items()):
+        query = query.where(filter=firestore.FieldFilter(name, "==", value))
+    if fields is not None:
+        query = query.select(sorted({*fields, field}))
+    tag = "courses:" + ",".join(f"{name}={value}" for name, value in sorted(equals.items())) + f":{sort}"
+    return fetch_page(query, order=[(field, DESCENDING)], limit=limit, cursor=cursor, tag=tag, keep=keep)
+
+
+def get_courses(course_ids: list[str], *, fields: tuple[str, ...] | None = None) -> dict[str, dict]:
+    """The courses by id in one batched read (missing ids are left out), projected onto `fields`."""
+    refs = [_ref(course_id) for course_id in dict.fromkeys(course_ids) if valid_id(course_id)]
+    if not refs:
+        return {}
+    snapshots = db().get_all(refs, field_paths=sorted(fields) if fields is not None else None)
+    found = {}
+    for snap in snapshots:
+        if snap.exists:
+            found[snap.id] = snapshot_to_dict(snap)
+    return found

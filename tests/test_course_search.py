@@ -10,10 +10,13 @@ from tests.test_courses_api import create_course
 
 
 def search(api, persona, query: str) -> dict:
+    """A search reads the postings of its words (no query), then the page's courses by id."""
     response = call(api, "get", f"/api/v1/courses?{query}", persona)
     assert response.status_code == 200, response.content
-    assert response["X-Firestore-Queries"] == "1"
-    return response.json()
+    assert response["X-Firestore-Queries"] == "0"
+    body = response.json()
+    assert int(response["X-Firestore-Reads"]) <= len(body["items"]) + 4 * len(query.split("%20")) + 2
+    return body
 
 
 def titles(body: dict) -> list[str]:
@@ -153,3 +156,62 @@ class TestRename:
         names = {doc.to_dict()["teacher_name"] for doc in db().collection("courses").stream()}
         assert names == {"Countess Lovelace"}
         assert len(search(api, student, "q=countess&limit=100")["items"]) == 100
+
+
+class TestWhatPeopleType:
+    """Subjects, synonyms, levels, languages, plurals and typos, tried as a student would."""
+
+    def test_a_subject_its_prefixes_and_its_synonyms_find_its_courses(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Fractions", subject="Mathematics", tags=[], description="")
+        create_course(api, owner_teacher, title="Loops", subject="Computer Science", tags=[], description="")
+        create_course(api, owner_teacher, title="Cells", subject="Biology", tags=[], description="")
+        for typed in ("mathematics", "math", "maths", "MATHÉ"):
+            assert titles(search(api, student, f"q={typed}")) == ["Fractions"], typed
+        for typed in ("computer%20science", "cs", "science%20computer"):
+            assert titles(search(api, student, f"q={typed}")) == ["Loops"], typed
+        assert titles(search(api, student, "q=bio")) == ["Cells"]
+
+    def test_levels_and_language_names(self, api, owner_teacher, student):
+        create_course(
+            api, owner_teacher, title="Conversation", subject="French", language="fr", level="advanced", description=""
+        )
+        create_course(
+            api, owner_teacher, title="Grammaire", subject="Languages", language="fr", level="beginner", description=""
+        )
+        assert sorted(titles(search(api, student, "q=french"))) == ["Conversation", "Grammaire"]
+        assert titles(search(api, student, "q=french%20beginner")) == ["Grammaire"]
+
+    def test_plural_and_singular(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Painting landscapes", tags=[])
+        create_course(api, owner_teacher, title="Study skills", tags=[])
+        assert titles(search(api, student, "q=landscape")) == ["Painting landscapes"]
+        assert titles(search(api, student, "q=paintings")) == ["Painting landscapes"]
+        assert titles(search(api, student, "q=studies")) == ["Study skills"]
+
+    def test_one_typo_in_a_long_word(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Geometry for everyone", tags=[])
+        assert titles(search(api, student, "q=geometyr")) == ["Geometry for everyone"]
+        assert titles(search(api, student, "q=geomtry")) == ["Geometry for everyone"]
+        assert titles(search(api, student, "q=geomxtrz")) == []
+
+    def test_exact_beats_prefix_beats_typo(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Pianos", tags=[], description="")
+        create_course(api, owner_teacher, title="Piano", tags=[], description="")
+        create_course(api, owner_teacher, title="Pianola", tags=[], description="")
+        assert titles(search(api, student, "q=piano")) == ["Piano", "Pianos", "Pianola"]
+
+    def test_nothing_found_answers_suggestions(self, api, make_user, student):
+        teacher = make_user("teacher", name="Grace Hopper")
+        create_course(api, teacher, title="Compilers", subject="Computer Science")
+        body = search(api, student, "q=computre%20sciense%20zzz")
+        assert body["items"] == [] and "Computer Science" in body["suggestions"]
+        assert "Grace Hopper" in search(api, student, "q=hoppr%20qqq")["suggestions"]
+
+    def test_an_unpublished_course_leaves_the_index(self, api, owner_teacher, student):
+        course = create_course(api, owner_teacher, title="Origami")
+        assert titles(search(api, student, "q=origami")) == ["Origami"]
+        call(api, "patch", f"/api/v1/courses/{course['id']}", owner_teacher, data={"title": "Kirigami"})
+        assert search(api, student, "q=origami")["items"] == []
+        assert titles(search(api, student, "q=kirigami")) == ["Kirigami"]
+        call(api, "delete", f"/api/v1/courses/{course['id']}", owner_teacher)
+        assert search(api, student, "q=kirigami")["items"] == []

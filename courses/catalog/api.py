@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from courses.catalog import search, services
 from courses.catalog import serializers as s
-from cplatform.api import MethodRolesView, page_body
+from cplatform.api import MethodRolesView
 from middlewares.roles import SIGNED_IN, TEACHERS, TEACHERS_AND_ADMINS
 
 
@@ -21,11 +21,12 @@ class CourseCollectionView(MethodRolesView):
         responses=s.CoursePageOut,
         tags=["courses"],
         description="The catalog (published courses), `mine=true` for a teacher's own courses in any status, "
-        "or a search with `q` (ranked; the cursor is an offset into a bounded candidate list).",
+        "or a search with `q` (ranked; the cursor is an offset into the ranked list; a search that finds "
+        "nothing answers `suggestions`: the closest subjects and teacher names).",
     )
     def get(self, request):
         page = search.find_courses(actor=request.user, params=self.query(s.CourseListIn))
-        return Response(page_body(page, s.course_representation))
+        return Response(s.course_page(page))
 
     @extend_schema(request=s.CourseIn, responses={201: s.CourseOut}, tags=["courses"])
     def post(self, request):

@@ -1,86 +1,201 @@
-"""Finding courses: the catalog query, its facets, search tokens and ranking (read-only selectors).
+"""Finding courses: the catalog query, the search index (tokens, weights, postings) and ranking.
 
-A course stores the filter combinations it answers to (`facets`) and the words it can be found by
-(`*_tokens`); both are derived from its own fields on every write (catalog.services.derived_fields),
-so one query per page serves any filter set and any search.
+Lists filter on scalar fields a course stores beside its own (subject_key, language_key, is_free;
+catalog.services.derived_fields). Search reads the `course_search` postings the catalog services
+keep in line with every course write (index_course), never the course documents, except the page
+it shows. Design, ranking and limits: docs/search.md.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-import itertools
+import zlib
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from courses.access import PUBLISHED
 from cplatform import errors, text
 from cplatform.actor import TEACHER, Actor
+from firestore_operations import course_search as search_store
 from firestore_operations import courses as course_store
 from firestore_operations.pagination import Page, decode_offset_cursor, encode_offset_cursor
 
 SORTS = ("newest", "rating", "popularity")
 SEARCH_MAX_CHARS = 100
-# Search ranks within one bounded query: the newest SEARCH_CANDIDATES courses holding the longest
-# word of the query. Reads per search page are therefore up to this many documents.
-SEARCH_CANDIDATES = 200
 DESCRIPTION_WORDS = 40  # description words indexed for search (keeps search_tokens bounded)
-MAX_SEARCH_TOKENS = 500
-# Facet dimensions, in the fixed order they appear in a facet string.
-FACETS = (("t", "teacher_uid"), ("s", "subject_key"), ("l", "level"), ("g", "language_key"), ("f", "price_kind"))
+# Filter dimensions: (query parameter, stored scalar field).
+FILTERS = (("teacher", "teacher_uid"), ("subject", "subject_key"), ("level", "level"), ("language", "language_key"))
 PUBLIC_SCOPE, OWN_SCOPE = "pub", "own"
+# The fields a list shows (projection): CourseOut's plus what seats_left reads.
+LIST_FIELDS = (
+    "title", "description", "subject", "level", "language", "tags", "price", "is_free", "capacity",
+    "included_in_membership", "seat_holds", "status", "teacher_uid", "teacher_name", "rating_avg",
+    "rating_count", "enrolled_count", "waitlist_count", "lesson_count", "cover_path", "cover_version",
+    "created_at", "updated_at", "published_at",
+)  # fmt: skip
 
 
-# --- derived fields: filter keys, facets, search tokens ------------------------------------------
+# --- derived fields: filter keys, search tokens ----------------------------------------------------
 
 
 def subject_key(subject: str) -> str:
     return " ".join(text.words(subject))
 
 
-def facet_string(scope: str, values: dict[str, str]) -> str:
-    """'pub|s=maths|f=free': the scope, then each given dimension in FACETS order."""
-    return "|".join([scope, *(f"{short}={values[short]}" for short, _ in FACETS if short in values)])
+# --- the search index: tokens, weights, postings ------------------------------------------------
+# Fields in ranking order (lower wins); each token of a course keeps its best (field, kind).
+TITLE, SUBJECT, TAGS, TEACHER_NAME, FACTS, DESCRIPTION = range(6)
+EXACT, PREFIX, TYPO = range(3)
+KINDS = 3
+HOT_TOKEN_LENGTH = 2  # tokens this short are in most courses: their postings are sharded
+SHARDS = 4
+TYPO_MIN_LENGTH = 5
+# Subject synonyms and abbreviations, as data: every word of a group finds the others' courses.
+SUBJECT_SYNONYMS = (
+    ("mathematics", "maths", "math"),
+    ("computer science", "cs", "computing"),
+    ("biology", "bio"),
+)
+LANGUAGE_NAMES = {
+    "en": ("english",),
+    "fr": ("french", "francais"),
+    "es": ("spanish", "espanol"),
+    "de": ("german", "deutsch"),
+    "it": ("italian", "italiano"),
+    "pt": ("portuguese", "portugues"),
+    "nl": ("dutch",),
+    "zh": ("chinese", "mandarin"),
+    "ja": ("japanese",),
+    "ar": ("arabic",),
+    "ru": ("russian",),
+}
 
 
-def course_facets(course: dict) -> list[str]:
-    """Every filter combination the course answers to: published ones in the catalog ('pub'),
-    all of a teacher's courses in her own list ('own', teacher always set)."""
-    values = {
-        "t": course["teacher_uid"],
-        "s": subject_key(course.get("subject", "")),
-        "l": course.get("level", ""),
-        "g": (course.get("language") or "").lower(),
-        "f": "paid" if course.get("price") else "free",
+def stem(word: str) -> str:
+    """Plural to singular, the common English ways: courses -> course, studies -> study, boxes -> box."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def synonyms(subject: str) -> list[str]:
+    """The subject's words plus those of its synonym group ("maths" -> mathematics, maths, math)."""
+    key = subject_key(subject)
+    groups = [*SUBJECT_SYNONYMS, *getattr(settings, "SEARCH_SUBJECT_SYNONYMS", ())]
+    extra = [word for group in groups if key in group for phrase in group for word in phrase.split()]
+    return [*text.words(subject), *extra]
+
+
+def _field_words(course: dict) -> list[tuple[int, list[str]]]:
+    language = (course.get("language") or "").lower()
+    facts = [course.get("level", ""), *LANGUAGE_NAMES.get(language.split("-")[0], ()), language]
+    return [
+        (TITLE, text.words(course.get("title", ""))),
+        (SUBJECT, synonyms(course.get("subject", ""))),
+        (TAGS, [word for tag in course.get("tags", []) for word in text.words(tag)]),
+        (TEACHER_NAME, text.words(course.get("teacher_name", ""))),
+        (FACTS, [word for fact in facts for word in text.words(fact)]),
+        (DESCRIPTION, list(dict.fromkeys(text.words(course.get("description", ""))))[:DESCRIPTION_WORDS]),
+    ]
+
+
+def course_tokens(course: dict) -> dict[str, int]:
+    """{token: weight} of a course, weight = field * KINDS + kind (lower ranks higher). Words and
+    their singular are exact tokens; prefixes of non-description words are prefix tokens."""
+    weights: dict[str, int] = {}
+
+    def put(token: str, weight: int) -> None:
+        token = token[: text.MAX_PREFIX]
+        if token and weights.get(token, 99) > weight:
+            weights[token] = weight
+
+    for field, words in _field_words(course):
+        for word in words:
+            put(word, field * KINDS + EXACT)
+            put(stem(word), field * KINDS + EXACT)
+            if field != DESCRIPTION:
+                for prefix in text.prefixes(word):
+                    put(prefix, field * KINDS + PREFIX)
+    return weights
+
+
+def token_doc_id(token: str, course_id: str) -> str:
+    if len(token) <= HOT_TOKEN_LENGTH:
+        return f"{token}~{zlib.crc32(course_id.encode()) % SHARDS}"
+    return token
+
+
+def token_doc_ids(token: str) -> list[str]:
+    if len(token) <= HOT_TOKEN_LENGTH:
+        return [f"{token}~{shard}" for shard in range(SHARDS)]
+    return [token]
+
+
+def _seconds(value) -> float:
+    return value.timestamp() if hasattr(value, "timestamp") else 0.0
+
+
+def postings(course: dict) -> dict[str, list]:
+    """{document id: this course's entry} for every token of the course."""
+    order = course.get("published_at") or course.get("created_at")
+    base = [
+        float(course.get("rating_avg") or 0),
+        int(course.get("enrolled_count") or 0),
+        course.get("status", ""),
+        course.get("teacher_uid", ""),
+        subject_key(course.get("subject", "")),
+        course.get("level", ""),
+        (course.get("language") or "").lower(),
+        not course.get("price"),
+        _seconds(order),
+    ]
+    return {token_doc_id(token, course["id"]): [weight, *base] for token, weight in course_tokens(course).items()}
+
+
+def vocab_of(course: dict) -> dict:
+    """What typo matching and suggestions start from: the course's non-description words, subject, teacher."""
+    words = {word for field, found in _field_words(course) if field != DESCRIPTION for word in found}
+    return {
+        "words": {word: True for word in words if len(word) >= TYPO_MIN_LENGTH},
+        "subjects": {subject_key(course.get("subject", "")): course.get("subject", "")},
+        "teachers": {course.get("teacher_uid", ""): course.get("teacher_name", "")},
     }
-    facets = []
-    others = [short for short, _ in FACETS if short != "t"]
-    for size in range(len(others) + 1):
-        for combo in itertools.combinations(others, size):
-            facets.append(facet_string(OWN_SCOPE, {"t": values["t"], **{k: values[k] for k in combo}}))
-    if course.get("status") == PUBLISHED:
-        dims = [short for short, _ in FACETS]
-        for size in range(len(dims) + 1):
-            for combo in itertools.combinations(dims, size):
-                facets.append(facet_string(PUBLIC_SCOPE, {k: values[k] for k in combo}))
-    return facets
 
 
-def _description_tokens(description: str) -> list[str]:
-    # Long words index their prefixes from 3 letters on; one- and two-letter prefixes of a
-    # description would match nearly every course and only bloat the array.
-    tokens: dict[str, None] = {}
-    for word in list(dict.fromkeys(text.words(description)))[:DESCRIPTION_WORDS]:
-        for token in [word[: text.MAX_PREFIX]] if len(word) < 3 else text.prefixes(word, minimum=3):
-            tokens.setdefault(token, None)
-    return list(tokens)
+def index_course(before: dict | None, after: dict | None) -> None:
+    """Bring the search index in line with a course write (after the course document committed).
+
+    Search checks each shown course's status on the course document itself, so a course whose
+    postings lag (milliseconds) is never shown outside its scope.
+    """
+    old = postings(before) if before else {}
+    new = postings(after) if after else {}
+    changed = {doc_id: entry for doc_id, entry in new.items() if old.get(doc_id) != entry}
+    removed = [doc_id for doc_id in old if doc_id not in new]
+    if not changed and not removed:
+        return
+    course_id = (after or before)["id"]
+    vocab = vocab_of(after) if after and (not before or vocab_of(before) != vocab_of(after)) else None
+    search_store.write_postings(course_id, remove=removed, add=changed, vocab=vocab)
 
 
-def search_fields(course: dict) -> dict:
-    title = text.prefix_tokens(course.get("title", ""))
-    tags = text.prefix_tokens(*course.get("tags", []))
-    teacher = text.prefix_tokens(course.get("teacher_name", ""))
-    description = _description_tokens(course.get("description", ""))
-    everything = list(dict.fromkeys([*title, *tags, *teacher, *description]))[:MAX_SEARCH_TOKENS]
-    return {"title_tokens": title, "tag_tokens": tags, "teacher_tokens": teacher, "search_tokens": everything}
+def build_index(courses: list[dict]) -> int:
+    """Write the index of many courses at once (bulk loads); returns the number of postings documents."""
+    docs: dict[str, dict[str, list]] = {}
+    vocab: dict = {"words": {}, "subjects": {}, "teachers": {}}
+    for course in courses:
+        for doc_id, entry in postings(course).items():
+            docs.setdefault(doc_id, {})[course["id"]] = entry
+        for key, values in vocab_of(course).items():
+            vocab[key].update(values)
+    search_store.write_index(docs, vocab)
+    return len(docs)
 
 
 # --- the query -----------------------------------------------------------------------------------
@@ -109,15 +224,16 @@ class CatalogQuery:
             mine=bool(params.get("mine")),
         )
 
-    def facet_values(self) -> dict[str, str]:
+    def filter_values(self) -> dict[str, object]:
+        """The stored field each given filter compares with, and the value it wants."""
         values = {
-            "t": self.teacher,
-            "s": subject_key(self.subject) if self.subject else None,
-            "l": self.level,
-            "g": self.language.lower() if self.language else None,
-            "f": self.price,
+            "teacher_uid": self.teacher,
+            "subject_key": subject_key(self.subject) if self.subject else None,
+            "level": self.level,
+            "language_key": self.language.lower() if self.language else None,
+            "is_free": (self.price == "free") if self.price else None,
         }
-        return {key: value for key, value in values.items() if value}
+        return {key: value for key, value in values.items() if value is not None}
 
 
 def find_courses(*, actor: Actor, params: dict) -> Page:
@@ -144,21 +260,38 @@ def _scope(actor: Actor, query: CatalogQuery) -> str:
     return OWN_SCOPE
 
 
+def _keeper(values: dict[str, object]):
+    def keep(course: dict) -> bool:
+        return all(course.get(field) == wanted for field, wanted in values.items())
+
+    return keep
+
+
 def list_courses(*, actor: Actor, query: CatalogQuery, limit: int, cursor: str | None) -> Page:
     """The catalog (published courses) or, with mine, the teacher's own courses in any status.
 
-    One query per page whatever the filters. Raises ValidationError, PermissionDenied.
+    One query per page: equality on scalar fields plus one order, projected onto LIST_FIELDS.
+    A teacher's courses are few, so with a teacher (or mine) the other filters are checked on
+    the rows; without one, every filter is in the query. Raises ValidationError, PermissionDenied.
     """
     scope = _scope(actor, query)
-    values = query.facet_values()
-    if scope == OWN_SCOPE:
-        values["t"] = actor.uid
+    values = query.filter_values()
     sort = query.sort or "newest"
     if sort == "relevance":
         raise errors.ValidationError("sort=relevance needs a search: add q=...", fields={"sort": ["Needs q."]})
-    if sort == "newest" and scope == OWN_SCOPE:
-        sort = "created"  # drafts have no publication date
-    return course_store.list_courses(facet=facet_string(scope, values), sort=sort, limit=limit, cursor=cursor)
+    if scope == OWN_SCOPE:
+        values.pop("teacher_uid", None)
+        equals = {"teacher_uid": actor.uid}
+        if sort == "newest":
+            sort = "created"  # drafts have no publication date
+    elif "teacher_uid" in values:
+        equals = {"status": PUBLISHED, "teacher_uid": values.pop("teacher_uid")}
+    else:
+        equals, values = {"status": PUBLISHED, **values}, {}
+    keep = _keeper(values) if values else None
+    return course_store.list_courses(
+        equals=equals, sort=sort, limit=limit, cursor=cursor, fields=LIST_FIELDS, keep=keep
+    )
 
 
 # --- search and ranking --------------------------------------------------------------------------
@@ -177,76 +310,129 @@ def _search_terms(q: str) -> list[str]:
     return terms
 
 
-def _match_key(course: dict, terms: list[str]) -> tuple[int, int, int, int] | None:
-    """How many terms matched in the title, tags, teacher name, description (each term counted once,
-    at its best source); None when a term matches nowhere."""
-    sources = [set(course.get(name, [])) for name in ("title_tokens", "tag_tokens", "teacher_tokens")]
-    everything = set(course.get("search_tokens", []))
-    counts = [0, 0, 0, 0]
-    for term in terms:
-        if term not in everything:
-            return None
-        best = next((index for index, tokens in enumerate(sources) if term in tokens), 3)
-        counts[best] += 1
-    return counts[0], counts[1], counts[2], counts[3]
+def _edit1(a: str, b: str) -> bool:
+    """a and b differ by exactly one insertion, deletion, substitution or swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def _matches_filters(course: dict, values: dict[str, str]) -> bool:
-    fields = dict(FACETS)
-    for short, wanted in values.items():
-        actual = ("free" if course.get("is_free") else "paid") if short == "f" else course.get(fields[short])
-        if actual != wanted:
-            return False
-    return True
+# Entry layout (see postings): weight, rating, popularity, status, teacher, subject, level, language, free, order.
+W, RATING, POPULARITY, STATUS, TEACHER_UID, SUBJECT_KEY, LEVEL, LANGUAGE_KEY, IS_FREE, ORDER = range(10)
+ENTRY_FILTERS = {
+    "teacher_uid": TEACHER_UID,
+    "subject_key": SUBJECT_KEY,
+    "level": LEVEL,
+    "language_key": LANGUAGE_KEY,
+    "is_free": IS_FREE,
+}
+
+
+def _term_postings(terms: list[str]) -> dict[str, dict[str, list]]:
+    """{term: {course_id: entry}}: one batched read of every term's postings documents."""
+    ids = {term: token_doc_ids(stem(term)) for term in terms}
+    found = search_store.read_postings([doc_id for doc_ids in ids.values() for doc_id in doc_ids])
+    merged = {}
+    for term, doc_ids in ids.items():
+        entries: dict[str, list] = {}
+        for doc_id in doc_ids:
+            entries.update(found[doc_id])
+        merged[term] = entries
+    return merged
+
+
+def _typo_postings(term: str, vocab: dict) -> dict[str, list]:
+    """A term of TYPO_MIN_LENGTH letters or more that matched nothing: the words one edit away."""
+    close = [word for word in vocab.get("words", {}) if _edit1(term, word)]
+    if not close:
+        return {}
+    found = search_store.read_postings(close)
+    entries: dict[str, list] = {}
+    for word in close:
+        for course_id, entry in found[word].items():
+            field = entry[W] // KINDS
+            typo = [field * KINDS + TYPO, *entry[1:]]
+            if course_id not in entries or entries[course_id][W] > typo[W]:
+                entries[course_id] = typo
+    return entries
+
+
+def suggestions(terms: list[str], vocab: dict) -> list[str]:
+    """The closest subjects and teacher names to what was typed (a search that found nothing)."""
+    names = [*vocab.get("subjects", {}).values(), *vocab.get("teachers", {}).values()]
+    typed = " ".join(terms)
+    scored = []
+    for name in dict.fromkeys(filter(None, names)):
+        folded = " ".join(text.words(name))
+        ratio = difflib.SequenceMatcher(None, typed, folded).ratio()
+        best_word = max((difflib.SequenceMatcher(None, t, w).ratio() for t in terms for w in folded.split()), default=0)
+        scored.append((max(ratio, best_word), name))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [name for score, name in scored[:3] if score >= 0.5]
 
 
 def search_courses(*, actor: Actor, q: str, query: CatalogQuery, limit: int, cursor: str | None) -> Page:
-    """Courses matching every word (or word prefix) of q, with the filters, ranked.
+    """Courses matching every word of q (as a word, a prefix, its singular, a subject synonym, or one
+    typo away for words of five letters or more), with the filters, ranked (docs/search.md).
 
-    Ranking: more words matched in the title first, then in tags, the teacher's name, the
-    description; then rating and enrolments. One query per page: the ranked list is rebuilt from the
-    same bounded candidate set and the cursor is an offset into it. Raises ValidationError.
+    Reads the postings of the query words (one batched read), ranks in the process, then reads the
+    page's courses by id. The cursor is an offset into the ranked list. Raises ValidationError.
     """
     terms = _search_terms(q)
     scope = _scope(actor, query)
-    values = query.facet_values()
-    primary = max(terms, key=len)  # the rarest-looking term narrows the candidates most
+    values = query.filter_values()
     if scope == OWN_SCOPE:
-        # A teacher's own courses are few: the other filters are checked on the rows.
-        equals, order_field, check = {"teacher_uid": actor.uid}, "created_at", values
-    else:
-        fields = dict(FACETS)
-        equals = {"status": PUBLISHED}
-        for short, value in values.items():
-            if short == "f":
-                equals["is_free"] = value == "free"
-            else:
-                equals[fields[short]] = value
-        order_field, check = "published_at", {}
+        values["teacher_uid"] = actor.uid
     sort = query.sort or "relevance"
     digest = hashlib.sha256(repr((terms, sorted(values.items()), sort, scope, actor.uid)).encode()).hexdigest()[:16]
     tag = f"course-search:{digest}"
-    offset = decode_offset_cursor(cursor, tag, bound=SEARCH_CANDIDATES) if cursor else 0
-    candidates = course_store.search_candidates(
-        token=primary, equals=equals, order_field=order_field, limit=SEARCH_CANDIDATES
-    )
+    offset = decode_offset_cursor(cursor, tag, bound=10**6) if cursor else 0
+    per_term = _term_postings(terms)
+    vocab = None
+    for term in terms:
+        if not per_term[term] and len(term) >= TYPO_MIN_LENGTH:
+            vocab = vocab if vocab is not None else search_store.read_vocab()
+            per_term[term] = _typo_postings(term, vocab)
+    matched = None
+    for term in sorted(terms, key=lambda t: len(per_term[t])):
+        ids = set(per_term[term]) if matched is None else matched & per_term[term].keys()
+        matched = ids
+        if not matched:
+            break
+    wanted = {ENTRY_FILTERS[field]: value for field, value in values.items()}
     ranked = []
-    for course in candidates:
-        key = _match_key(course, terms)
-        if key is not None and _matches_filters(course, check):
-            ranked.append((key, course))
+    for course_id in matched or ():
+        entries = [per_term[term][course_id] for term in terms]
+        first = entries[0]
+        if scope == PUBLIC_SCOPE and first[STATUS] != PUBLISHED:
+            continue
+        if any(first[index] != value for index, value in wanted.items()):
+            continue
+        counts = [0] * (DESCRIPTION * KINDS + KINDS)
+        for entry in entries:
+            counts[entry[W]] += 1
+        ranked.append((tuple(-count for count in counts), first, course_id))
     if sort == "relevance":
-        ranked.sort(
-            key=lambda pair: (
-                pair[0],
-                float(pair[1].get("rating_avg", 0)),
-                int(pair[1].get("enrolled_count", 0)),
-            ),
-            reverse=True,
-        )
+        ranked.sort(key=lambda row: (row[0], -row[1][RATING], -row[1][POPULARITY], -row[1][ORDER], row[2]))
     else:
-        field = {"newest": order_field, "rating": "rating_avg", "popularity": "enrolled_count"}[sort]
-        ranked.sort(key=lambda pair: (pair[1].get(field) is not None, pair[1].get(field) or 0), reverse=True)
-    window = [course for _, course in ranked[offset : offset + limit]]
+        index = {"newest": ORDER, "rating": RATING, "popularity": POPULARITY}[sort]
+        ranked.sort(key=lambda row: (-row[1][index], -row[1][ORDER], row[2]))
+    window = [course_id for _, _, course_id in ranked[offset : offset + limit]]
+    found = course_store.get_courses(window, fields=LIST_FIELDS) if window else {}
+    items = []
+    for course_id in window:
+        course = found.get(course_id)
+        # The course document is the truth: a course unpublished a moment ago is not shown.
+        if course and (scope == OWN_SCOPE or course.get("status") == PUBLISHED):
+            items.append(course)
     next_cursor = encode_offset_cursor(offset + limit, tag) if offset + limit < len(ranked) else None
-    return Page(items=window, next_cursor=next_cursor, extra={"candidates": len(candidates)})
+    extra = {"matched": len(ranked)}
+    if not ranked and offset == 0:
+        extra["suggestions"] = suggestions(terms, vocab if vocab is not None else search_store.read_vocab())
+    return Page(items=items, next_cursor=next_cursor, extra=extra)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from courses.catalog.search import SORTS
 from courses.catalog.services import LEVELS
 from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer, cursor_page_out
+from firestore_operations.documents import iso
 from firestore_operations.enrollments import seats_left
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
@@ -124,8 +125,54 @@ class CourseOut(serializers.Serializer):
         return f"/api/v1/courses/{course['id']}/cover?v={course.get('cover_version', 0)}"
 
 
-CoursePageOut = cursor_page_out("CoursePageOut", CourseOut)
+class CoursePageOut(cursor_page_out("CoursePageBase", CourseOut)):
+    suggestions = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="A search that found nothing: closest subjects, teachers",
+    )
 
 
-def course_representation(course: dict) -> dict:
-    return CourseOut(course).data
+def _price(price: dict | None) -> dict | None:
+    return None if price is None else {"amount": int(price["amount"]), "currency": str(price["currency"])}
+
+
+def course_representation(course: dict, *, now: float | None = None) -> dict:
+    """CourseOut's shape in one pass (no serializer made per item; CourseOut stays the schema)."""
+    course_id = course["id"]
+    cover = course.get("cover_path")
+    return {
+        "id": str(course_id),
+        "title": str(course["title"]),
+        "description": str(course["description"]),
+        "subject": str(course["subject"]),
+        "level": str(course["level"]),
+        "language": str(course["language"]),
+        "tags": [str(tag) for tag in course["tags"]],
+        "price": _price(course.get("price")),
+        "is_free": bool(course["is_free"]),
+        "capacity": None if course.get("capacity") is None else int(course["capacity"]),
+        "included_in_membership": bool(course.get("included_in_membership", False)),
+        "seats_left": seats_left(course, now=time.time() if now is None else now),
+        "status": str(course["status"]),
+        "teacher_uid": str(course["teacher_uid"]),
+        "teacher_name": str(course["teacher_name"]),
+        "rating_avg": float(course["rating_avg"]),
+        "rating_count": int(course["rating_count"]),
+        "enrolled_count": int(course["enrolled_count"]),
+        "waitlist_count": int(course["waitlist_count"]),
+        "lesson_count": int(course.get("lesson_count", 0)),
+        "cover_url": f"/api/v1/courses/{course_id}/cover?v={course.get('cover_version', 0)}" if cover else None,
+        "created_at": iso(course["created_at"]),
+        "updated_at": iso(course["updated_at"]),
+        "published_at": iso(course.get("published_at")),
+    }
+
+
+def course_page(page) -> dict:
+    """A page of courses in one pass; a search that found nothing adds `suggestions`."""
+    now = time.time()
+    body = {"items": [course_representation(course, now=now) for course in page.items], "next_cursor": page.next_cursor}
+    if "suggestions" in page.extra:
+        body["suggestions"] = page.extra["suggestions"]
+    return body

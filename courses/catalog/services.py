@@ -11,7 +11,7 @@ from django.conf import settings
 
 from courses import events
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, get_course_or_404
-from courses.catalog.search import course_facets, search_fields, subject_key
+from courses.catalog.search import index_course, subject_key
 from courses.enrolment.services import announce_promotions, end_memberships
 from courses.materials import services as material_services
 from cplatform import errors, images, text
@@ -31,13 +31,11 @@ COVER_MAX_SIDE = 1600
 
 
 def derived_fields(course: dict) -> dict:
-    """The fields computed from the course's own (filters, facets, tokens): rewritten on every change."""
+    """The fields computed from the course's own (filter keys, tokens): rewritten on every change."""
     return {
         "subject_key": subject_key(course.get("subject", "")),
         "language_key": (course.get("language") or "").lower(),
         "is_free": not course.get("price"),
-        "facets": course_facets(course),
-        **search_fields(course),
     }
 
 
@@ -85,6 +83,7 @@ def create_course(*, actor: Actor, data: dict, course_id: str | None = None) -> 
     if not course_store.create_course(course_id, course):
         raise errors.Conflict("A course with this id already exists.", code="course_exists")
     created = get_course_or_404(course_id)
+    index_course(None, created)
     events.publish(events.course_created, course=created)
     return created
 
@@ -139,6 +138,7 @@ def update_course(*, actor: Actor, course_id: str, changes: dict) -> dict:
         attendance_store.update_course_title(course_id, changes["title"])
         events.publish(events.course_renamed, course_id=course_id, title=changes["title"])
     after = get_course_or_404(course_id)
+    index_course({**before, "id": course_id}, after)
     announce_promotions(after, promoted)
     if after.get("status") == ARCHIVED and before.get("status") != ARCHIVED:
         end_memberships(after)
@@ -156,6 +156,7 @@ def delete_course(*, actor: Actor, course_id: str) -> dict | None:
     if outcome == course_store.RemoveOutcome.MISSING:
         raise errors.NotFound("No such course.")
     if outcome == course_store.RemoveOutcome.DELETED:
+        index_course(course, None)
         if course.get("cover_path"):
             storage.delete_blob(course["cover_path"])
         # The course owns its lessons and materials: they go with it (a lesson left behind would
@@ -165,6 +166,7 @@ def delete_course(*, actor: Actor, course_id: str) -> dict | None:
         events.publish(events.course_deleted, course_id=course_id, teacher_uid=course["teacher_uid"])
         return None
     after = get_course_or_404(course_id)
+    index_course(course, after)
     if course.get("status") != ARCHIVED:
         end_memberships(after)
     return after
@@ -207,11 +209,10 @@ def get_course_cover(*, actor: Actor, course_id: str) -> tuple[bytes, str]:
 def follow_profile_rename(*, uid: str, display_name: str, role: str) -> None:
     """Rewrite the copied name (and a teacher's search tokens) wherever it is shown in lists."""
     if role == TEACHER:
-        changes = {}
-        for course in course_store.iter_teacher_courses(uid):
-            renamed = {**course, "teacher_name": display_name}
-            changes[course["id"]] = {"teacher_name": display_name, **search_fields(renamed)}
-        course_store.update_courses_in_batches(changes)
+        courses = list(course_store.iter_teacher_courses(uid))
+        course_store.update_courses_in_batches({course["id"]: {"teacher_name": display_name} for course in courses})
+        for course in courses:
+            index_course(course, {**course, "teacher_name": display_name})
         enrollment_store.update_copies("teacher_uid", uid, {"teacher_name": display_name})
     elif role == STUDENT:
         enrollment_store.update_copies(
@@ -230,6 +231,7 @@ def archive_teacher_courses(*, teacher_uid: str) -> int:
         changes = {"status": ARCHIVED, **derived_fields({**course, "status": ARCHIVED})}
         before, _ = enrollment_store.update_course_guarded(course["id"], changes, lambda current: None)
         if before is not None:
+            index_course(course, {**course, **changes})
             end_memberships({**course, **changes})
             archived += 1
     return archived
