@@ -99,6 +99,15 @@ def update_courses_in_batches(changes_by_id: dict[str, dict]) -> None:
 def iter_teacher_courses(teacher_uid: str) -> Iterator[dict]:
     """Every course of the teacher, read in pages (a rename touches all of them)."""
     query = db().collection(COLLECTION).where(filter=firestore.FieldFilter("teacher_uid", "==", teacher_uid))
+    return _iter_pages(query)
+
+
+def iter_all_courses() -> Iterator[dict]:
+    """Every course, read in pages (rebuilding derived fields and the search index)."""
+    return _iter_pages(db().collection(COLLECTION))
+
+
+def _iter_pages(query) -> Iterator[dict]:
     last = None
     while True:
         page_query = query.order_by("__name__").limit(BATCH_SIZE)

@@ -304,6 +304,8 @@ def run_dev() -> int:
         env.setdefault("DEBUG", "1")
         subprocess.run([python, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True)
         subprocess.run([python, "manage.py", "seed_content"], cwd=ROOT, env=env, check=True)
+        # Data kept from an older run may predate the search index: rebuild it (cheap at demo size).
+        subprocess.run([python, "manage.py", "reindex_courses"], cwd=ROOT, env=env, check=True)
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
         stack.register_webhook(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")
         daphne = stack.spawn(

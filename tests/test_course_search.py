@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from firestore_operations.client import db
@@ -215,3 +217,36 @@ class TestWhatPeopleType:
         assert titles(search(api, student, "q=kirigami")) == ["Kirigami"]
         call(api, "delete", f"/api/v1/courses/{course['id']}", owner_teacher)
         assert search(api, student, "q=kirigami")["items"] == []
+
+
+def test_courses_from_before_the_index_are_found_after_a_reindex(api, owner_teacher, student):
+    from django.core.management import call_command
+
+    from firestore_operations.client import db
+
+    # A course stored as older code stored it: no derived filter keys, no postings.
+    db().collection("courses").document("old-one").set(
+        {
+            "title": "Organic chemistry",
+            "description": "Molecules",
+            "subject": "Chemistry",
+            "level": "beginner",
+            "language": "en",
+            "tags": [],
+            "price": None,
+            "capacity": None,
+            "status": "published",
+            "teacher_uid": owner_teacher.uid,
+            "teacher_name": owner_teacher.name,
+            "published_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "created_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "rating_avg": 0.0,
+            "rating_count": 0,
+            "rating_sum": 0,
+            "enrolled_count": 0,
+            "waitlist_count": 0,
+        }
+    )
+    call_command("reindex_courses")
+    found = call(api, "get", "/api/v1/courses?q=organic", student).json()["items"]
+    assert [course["id"] for course in found] == ["old-one"]

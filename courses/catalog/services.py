@@ -11,7 +11,7 @@ from django.conf import settings
 
 from courses import events
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, get_course_or_404
-from courses.catalog.search import index_course, subject_key
+from courses.catalog.search import build_index, index_course, subject_key
 from courses.enrolment.services import announce_promotions, end_memberships
 from courses.materials import services as material_services
 from cplatform import errors, images, text
@@ -235,3 +235,16 @@ def archive_teacher_courses(*, teacher_uid: str) -> int:
             end_memberships({**course, **changes})
             archived += 1
     return archived
+
+
+def reindex_catalog() -> int:
+    """Recompute every course's derived fields and rebuild the search index from the courses
+    themselves (data made before the index existed, or restored from a backup). Returns the count."""
+    courses = []
+    for course in course_store.iter_all_courses():
+        derived = derived_fields(course)
+        if any(course.get(key) != value for key, value in derived.items()):
+            course_store.set_course_fields(course["id"], derived)
+        courses.append({**course, **derived})
+    build_index(courses)
+    return len(courses)
