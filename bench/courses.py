@@ -1,15 +1,14 @@
-"""The course catalog and course search under load: 1,000 courses, 20 concurrent clients, on the emulators.
+"""The course catalog and course search under load, on the emulators, beside their baselines.
 
-    python scripts/stack.py test -- .venv/bin/python bench/courses.py
+    python scripts/stack.py test -- .venv/bin/python bench/courses.py            # 1,000 courses
+    BENCH_COURSES=10000 python scripts/stack.py test -- .venv/bin/python bench/courses.py
 
-Seeds 1,000 courses (batched writes), starts one daphne process and measures the catalog list and
-course search (BENCH_REQUESTS requests per line, default 400, each line stopped after 120 s),
-printing requests/s, p50/p99 and the Firestore reads per request (X-Firestore-Reads). The list
-reads limit+1 documents; a search reads its bounded candidate set (at most 200 documents: `q=g`
-is the worst case) and ranks it in the process. GET /api/v1/me (token check and one read) is the
-baseline. The emulator answers queries by scanning the collection (about 0.3 s for a page of 1,000
-courses, more with many matches), unlike Firestore's indexes: read the figures as relative costs
-and as reads per request, not as production latency.
+Seeds the courses (batched writes) and their search index (each postings document written once),
+then, in one run: the raw `status == published` + order query (limit 21, the Firestore client in
+this process) c=1 p50; every API line at c=1 (p50) and at c=20 (throughput), with GET /api/v1/me as
+the throughput baseline and the Firestore reads per request (X-Firestore-Reads). A list reads
+limit+1 projected documents; a search reads the postings of its words (hot one- and two-letter
+words: 4 shards) and then the page's courses by id.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import load, setup_django, start_server
 
-COURSES = 1000
+COURSES = int(os.environ.get("BENCH_COURSES", "1000"))
 TEACHERS = [
     "Ada Lovelace",
     "Élodie Martin",
@@ -91,15 +90,17 @@ def build_courses(teacher_uids: dict[str, str]) -> dict[str, dict]:
         }
         course["published_at"] = course["created_at"] if course["status"] == "published" else None
         course.update(services.derived_fields(course))
-        docs[f"bench{index:04d}"] = course
+        docs[f"bench{index:05d}"] = course
     return docs
 
 
 def main() -> None:
     setup_django()
     from authentication import services as accounts
+    from courses.catalog import search
     from firestore_operations import courses as course_store
     from firestore_operations import users as user_store
+    from firestore_operations.client import db
     from tests import emulators
 
     emulators.clear_firestore()
@@ -117,17 +118,21 @@ def main() -> None:
     started = time.perf_counter()
     written = course_store.create_courses_in_batches(docs)
     seconds = time.perf_counter() - started
-    tokens = sorted(len(doc["search_tokens"]) for doc in docs.values())
+    started = time.perf_counter()
+    postings_docs = search.build_index([{**doc, "id": course_id} for course_id, doc in docs.items()])
     print(
-        f"seeded {written} courses in {seconds:.1f} s with batched writes "
-        f"(search_tokens per course: median {tokens[len(tokens) // 2]}, max {tokens[-1]}; "
-        f"facets per published course: {len(next(d for d in docs.values() if d['status'] == 'published')['facets'])})"
+        f"seeded {written} courses in {seconds:.1f} s with batched writes; search index: {postings_docs} "
+        f"postings documents in {time.perf_counter() - started:.1f} s",
+        flush=True,
     )
+    raw = raw_query_p50(db)
+    print(f"{'raw status==published query, c=1':<34} p50 {raw:7.1f} ms (limit 21, ordered by published_at)")
 
     total = int(os.environ.get("BENCH_REQUESTS", "400"))
+    single = int(os.environ.get("BENCH_SINGLE", "60"))
     proc, url = start_server()
     try:
-        print(f"server: one daphne process, {url}; 20 concurrent keep-alive clients, {total} requests per line")
+        print(f"server: one daphne process, {url}; c=1: {single} requests, c=20: {total} requests per line")
         paths = [
             ("GET /api/v1/me (baseline)", "/api/v1/me"),
             ("GET /api/v1/courses", "/api/v1/courses"),
@@ -135,11 +140,39 @@ def main() -> None:
             *((f"GET courses?q={q}", f"/api/v1/courses?q={q.replace(' ', '%20')}") for q in SEARCHES),
             ("GET courses?q=python&level=adult", "/api/v1/courses?q=python&level=adult"),
         ]
+        me_rps = None
         for name, path in paths:
-            print(load(name, url, path, headers=headers, total=total, max_seconds=120).line(), flush=True)
+            one = load(name + " c=1", url, path, headers=headers, concurrency=1, total=single, max_seconds=120)
+            many = load(name + " c=20", url, path, headers=headers, total=total, max_seconds=120)
+            me_rps = me_rps or many.rps
+            print(
+                f"{one.line()}\n{many.line()}   -> c=1 p50 {one.percentile(50) / raw:.2f}x raw, "
+                f"c=20 {100 * many.rps / me_rps:.0f}% of /me",
+                flush=True,
+            )
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def raw_query_p50(db, runs: int = 60) -> float:
+    """The raw catalog query the API's list is measured against (same process, Firestore client)."""
+    from google.cloud import firestore
+
+    query = (
+        db()
+        .collection("courses")
+        .where(filter=firestore.FieldFilter("status", "==", "published"))
+        .order_by("published_at", direction=firestore.Query.DESCENDING)
+        .limit(21)
+    )
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        list(query.stream())
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return timings[len(timings) // 2]
 
 
 if __name__ == "__main__":
