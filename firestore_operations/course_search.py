@@ -16,6 +16,7 @@ from firestore_operations.client import db
 COLLECTION = "course_search"
 VOCAB_ID = "_vocab"
 BATCH_SIZE = 400
+BULK_BATCH_SIZE = 40
 
 
 def _ref(doc_id: str) -> firestore.DocumentReference:
@@ -38,9 +39,11 @@ def write_postings(course_id: str, *, remove: list[str], add: dict[str, list], v
 def write_index(postings: dict[str, dict[str, list]], vocab: dict) -> None:
     """Write whole postings documents at once (bulk loads: each document written once)."""
     items = list(postings.items())
-    for start in range(0, len(items), BATCH_SIZE):
+    # Whole postings documents are large (one entry per course): a batch of 400 of them passes the
+    # 4 MB request limit, so bulk loads go in smaller batches.
+    for start in range(0, len(items), BULK_BATCH_SIZE):
         batch = db().batch()
-        for doc_id, entries in items[start : start + BATCH_SIZE]:
+        for doc_id, entries in items[start : start + BULK_BATCH_SIZE]:
             batch.set(_ref(doc_id), {"entries": entries}, merge=True)
         batch.commit()
     _ref(VOCAB_ID).set(vocab, merge=True)
