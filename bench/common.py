@@ -43,6 +43,7 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     reads_per_request: float | None
+    max_reads: int | None = None
 
     @property
     def rps(self) -> float:
@@ -131,4 +132,5 @@ def load(
         seconds=seconds,
         latencies_ms=latencies,
         reads_per_request=(sum(reads) / len(reads)) if reads else None,
+        max_reads=max(reads) if reads else None,
     )

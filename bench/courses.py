@@ -1,14 +1,16 @@
 """The course catalog and course search under load, on the emulators, beside their baselines.
 
-    python scripts/stack.py test -- .venv/bin/python bench/courses.py            # 1,000 courses
-    BENCH_COURSES=10000 python scripts/stack.py test -- .venv/bin/python bench/courses.py
+    python scripts/stack.py test -- .venv/bin/python bench/courses.py      # 1,000 then 10,000 courses
+    BENCH_COURSES=1000 python scripts/stack.py test -- .venv/bin/python bench/courses.py   # one size
 
-Seeds the courses (batched writes) and their search index (each postings document written once),
-then, in one run: the raw `status == published` + order query (limit 21, the Firestore client in
-this process) c=1 p50; every API line at c=1 (p50) and at c=20 (throughput), with GET /api/v1/me as
-the throughput baseline and the Firestore reads per request (X-Firestore-Reads). A list reads
-limit+1 projected documents; a search reads the postings of its words (hot one- and two-letter
-words: 4 shards) and then the page's courses by id.
+For each size, in one run: seeds the courses (batched writes) and their search index (each postings
+document written once, batches committed in parallel); the raw `status == published` + order query
+(limit 21, the Firestore client in this process) c=1 p50 as the baseline; then every API line at
+c=1 (p50) and c=20 (throughput), GET /api/v1/me being the throughput baseline, twice: on a server
+with the catalog cache off (CATALOG_CACHE_SECONDS=0: the cost of the data shape itself) and on one
+with the default cache (what a repeated page costs). Each search line also prints its Firestore
+reads per page (X-Firestore-Reads) against the budget page size + query words. With two sizes it
+ends with how each p50 grew from the first size to the second. Targets: docs/search.md.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import load, setup_django, start_server
 
-COURSES = int(os.environ.get("BENCH_COURSES", "1000"))
+SIZES = [int(size) for size in os.environ.get("BENCH_COURSES", "1000,10000").split(",")]
+PAGE = 20
 TEACHERS = [
     "Ada Lovelace",
     "Élodie Martin",
@@ -45,17 +48,17 @@ SUBJECTS = {
 OPENERS = ["Introduction to", "Mastering", "Practical", "A gentle path to", "Advanced", "Weekend", "Everyday"]
 LEVELS = ["beginner", "intermediate", "advanced", "primary", "secondary", "university", "adult"]
 LANGUAGES = ["en", "en", "en", "fr", "es", "de"]
-SEARCHES = ["algebra", "intro pyth", "g"]
+SEARCHES = ["g", "algebra", "intro pyth", "mastering music theory"]
 
 
-def build_courses(teacher_uids: dict[str, str]) -> dict[str, dict]:
-    """1,000 realistic published courses (a few drafts), built through the service's own field rules."""
+def build_courses(teacher_uids: dict[str, str], count: int) -> dict[str, dict]:
+    """`count` realistic published courses (a few drafts), built through the service's own field rules."""
     from courses.catalog import services
 
     rng = random.Random(42)
     now = dt.datetime.now(dt.UTC)
     docs = {}
-    for index in range(COURSES):
+    for index in range(count):
         subject = rng.choice(list(SUBJECTS))
         topics = rng.sample(SUBJECTS[subject], 3)
         teacher = rng.choice(TEACHERS)
@@ -94,13 +97,12 @@ def build_courses(teacher_uids: dict[str, str]) -> dict[str, dict]:
     return docs
 
 
-def main() -> None:
-    setup_django()
+def seed(count: int) -> dict:
+    """Empty emulators, the teachers, a student to sign in as, `count` courses and their index."""
     from authentication import services as accounts
     from courses.catalog import search
     from firestore_operations import courses as course_store
     from firestore_operations import users as user_store
-    from firestore_operations.client import db
     from tests import emulators
 
     emulators.clear_firestore()
@@ -112,9 +114,8 @@ def main() -> None:
         teacher_uids[name] = uid
     accounts.register_user(email="bench@example.com", password="bench-pass-1", display_name="Bench", role="student")
     token = emulators.sign_in("bench@example.com", "bench-pass-1")["idToken"]
-    headers = {"Authorization": f"Bearer {token}"}
 
-    docs = build_courses(teacher_uids)
+    docs = build_courses(teacher_uids, count)
     started = time.perf_counter()
     written = course_store.create_courses_in_batches(docs)
     seconds = time.perf_counter() - started
@@ -125,34 +126,70 @@ def main() -> None:
         f"postings documents in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
-    raw = raw_query_p50(db)
-    print(f"{'raw status==published query, c=1':<34} p50 {raw:7.1f} ms (limit 21, ordered by published_at)")
+    return {"Authorization": f"Bearer {token}"}
 
+
+def paths() -> list[tuple[str, str, int]]:
+    """(name, path, query words; 0 for a list)."""
+    searches = [(f"GET courses?q={q}", f"/api/v1/courses?q={q.replace(' ', '%20')}", len(q.split())) for q in SEARCHES]
+    return [
+        ("GET /api/v1/courses", "/api/v1/courses", 0),
+        ("GET courses?subject&sort=popularity", "/api/v1/courses?subject=mathematics&sort=popularity", 0),
+        *searches,
+        ("GET courses?q=python&level=adult", "/api/v1/courses?q=python&level=adult", 1),
+    ]
+
+
+def measure(label: str, env: dict, headers: dict, raw: float) -> dict[str, float]:
+    """Every line on one fresh daphne process; returns {line name: c=1 p50}."""
     total = int(os.environ.get("BENCH_REQUESTS", "400"))
     single = int(os.environ.get("BENCH_SINGLE", "60"))
-    proc, url = start_server()
+    proc, url = start_server(env)
+    p50s = {}
     try:
-        print(f"server: one daphne process, {url}; c=1: {single} requests, c=20: {total} requests per line")
-        paths = [
-            ("GET /api/v1/me (baseline)", "/api/v1/me"),
-            ("GET /api/v1/courses", "/api/v1/courses"),
-            ("GET courses?subject&sort=popularity", "/api/v1/courses?subject=mathematics&sort=popularity"),
-            *((f"GET courses?q={q}", f"/api/v1/courses?q={q.replace(' ', '%20')}") for q in SEARCHES),
-            ("GET courses?q=python&level=adult", "/api/v1/courses?q=python&level=adult"),
-        ]
-        me_rps = None
-        for name, path in paths:
+        print(f"-- {label}: one daphne process; c=1: {single} requests, c=20: {total} requests per line", flush=True)
+        me = load("GET /api/v1/me (baseline) c=20", url, "/api/v1/me", headers=headers, total=total, max_seconds=120)
+        print(me.line(), flush=True)
+        for name, path, words in paths():
             one = load(name + " c=1", url, path, headers=headers, concurrency=1, total=single, max_seconds=120)
             many = load(name + " c=20", url, path, headers=headers, total=total, max_seconds=120)
-            me_rps = me_rps or many.rps
+            p50s[name] = one.percentile(50)
+            budget = ""
+            if words:
+                reads = max(one.max_reads or 0, many.max_reads or 0)
+                verdict = "ok" if reads <= PAGE + words else "OVER"
+                budget = f"; reads/page max {reads} vs budget {PAGE}+{words}={PAGE + words} {verdict}"
             print(
-                f"{one.line()}\n{many.line()}   -> c=1 p50 {one.percentile(50) / raw:.2f}x raw, "
-                f"c=20 {100 * many.rps / me_rps:.0f}% of /me",
+                f"{one.line()}\n{many.line()}\n   -> c=1 p50 {one.percentile(50) / raw:.2f}x raw (target <= 2), "
+                f"c=20 {100 * many.rps / me.rps:.0f}% of /me (target >= 30%){budget}",
                 flush=True,
             )
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    return p50s
+
+
+def main() -> None:
+    setup_django()
+    from firestore_operations.client import db
+
+    results = {}
+    for count in SIZES:
+        print(f"\n=== {count} courses", flush=True)
+        headers = seed(count)
+        raw = raw_query_p50(db)
+        print(f"{'raw status==published query, c=1':<34} p50 {raw:7.1f} ms (limit 21, ordered by published_at)")
+        uncached = measure("catalog cache off (CATALOG_CACHE_SECONDS=0)", {"CATALOG_CACHE_SECONDS": "0"}, headers, raw)
+        cached = measure("catalog cache on (default, 5 s)", {}, headers, raw)
+        results[count] = {"raw query": raw, **{f"{k} [no cache]": v for k, v in uncached.items()}}
+        results[count].update({f"{k} [cache]": v for k, v in cached.items()})
+    if len(SIZES) > 1:
+        small, large = SIZES[0], SIZES[-1]
+        print(f"\n=== c=1 p50 growth from {small} to {large} courses ({large / small:.0f}x the courses)")
+        for name, before in results[small].items():
+            after = results[large][name]
+            print(f"{name:<52} {before:7.1f} ms -> {after:7.1f} ms   x{after / before:.2f}")
 
 
 def raw_query_p50(db, runs: int = 60) -> float:

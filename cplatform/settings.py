@@ -113,6 +113,18 @@ NOTIFICATION_COALESCE_SECONDS = env.int("NOTIFICATION_COALESCE_SECONDS", default
 # removed member listening for longer.
 CHAT_MEMBERSHIP_RECHECK_SECONDS = env.float("CHAT_MEMBERSHIP_RECHECK_SECONDS", default=30)
 
+# --- Catalog and search (docs/search.md) ---------------------------------------------------------
+# Cached catalog pages (public lists and searches) live this long at most; every course write drops
+# them at once. It bounds how long a seat count can be stale. 0 turns the cache off.
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=5)
+# Subject synonym groups added to the built-in ones: groups split by ";", words by ",", e.g.
+# "physics,phys;chemistry,chem". Indexed with the courses: run `manage.py reindex_courses` after a change.
+SEARCH_SUBJECT_SYNONYMS = tuple(
+    tuple(word.strip().lower() for word in group.split(",") if word.strip())
+    for group in env("SEARCH_SUBJECT_SYNONYMS", default="").split(";")
+    if group.strip()
+)
+
 # --- Payments (Stripe) --------------------------------------------------------------------------
 # Real keys and no STRIPE_API_BASE talk to Stripe unchanged; `make run`/`make test` point
 # STRIPE_API_BASE and STRIPE_JS_URL at localstripe on 127.0.0.1.

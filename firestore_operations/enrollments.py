@@ -117,10 +117,11 @@ class WithdrawOutcome(enum.Enum):
 
 @dataclass
 class WithdrawResult:
-    """previous: the status before."""
+    """previous: the status before; course: the course as read before the change."""
 
     outcome: WithdrawOutcome
     previous: str | None = None
+    course: dict | None = None
     promoted: list[dict] = field(default_factory=list)
     # Waiting students the freed seats were offered to: they must pay first (awaiting_payment).
     offered: list[dict] = field(default_factory=list)
@@ -302,7 +303,9 @@ def withdraw(course_id: str, student_uid: str, *, check: Callable[[dict | None],
             counters["waitlist_count"] -= len(promoted)
             unit.update(course_ref, {**counters, "updated_at": firestore.SERVER_TIMESTAMP})
         offered = [row for row in waiting if row.get("awaiting_payment")]
-        return WithdrawResult(WithdrawOutcome.WITHDRAWN, previous=status, promoted=promoted, offered=offered)
+        return WithdrawResult(
+            WithdrawOutcome.WITHDRAWN, previous=status, promoted=promoted, offered=offered, course=course or None
+        )
 
     return run_atomically(body)
 

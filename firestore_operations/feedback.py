@@ -80,13 +80,14 @@ def save_feedback(
     comment: str,
     student_name: str,
     check: Callable[[dict | None], None],
-) -> Saved:
+) -> tuple[Saved, dict]:
     """Create or replace the student's rating and comment, moving the course's rating atomically.
+    Returns (outcome, the course as read before the change).
 
     `check(course)` runs on the fresh course read and raises to refuse (nothing is written)."""
     course_ref, ref = _course_ref(course_id), _ref(course_id, student_uid)
 
-    def body(unit: AtomicUnit) -> Saved:
+    def body(unit: AtomicUnit) -> tuple[Saved, dict]:
         course = unit.get(course_ref)
         current = unit.get(ref)
         check(course)
@@ -105,25 +106,26 @@ def save_feedback(
         unit.put(ref, data)
         ratings = _apply(course, _visible_rating(current), None if hidden else rating)
         unit.update(course_ref, {**ratings, "updated_at": firestore.SERVER_TIMESTAMP})
-        return Saved.CREATED if current is None else Saved.UPDATED
+        return (Saved.CREATED if current is None else Saved.UPDATED), course
 
     return run_atomically(body)
 
 
 def set_hidden(
     course_id: str, student_uid: str, *, hidden: bool, by_uid: str, check: Callable[[dict | None, dict | None], None]
-) -> Change:
-    """Hide or show the feedback (its rating leaves or rejoins the average).
+) -> tuple[Change, dict]:
+    """Hide or show the feedback (its rating leaves or rejoins the average). Returns (outcome, the
+    course as read before the change).
 
     `check(course, feedback)` runs on the fresh reads and raises to refuse."""
     course_ref, ref = _course_ref(course_id), _ref(course_id, student_uid)
 
-    def body(unit: AtomicUnit) -> Change:
+    def body(unit: AtomicUnit) -> tuple[Change, dict]:
         course = unit.get(course_ref)
         current = unit.get(ref)
         check(course, current)
         if bool(current.get("hidden")) == hidden:
-            return Change.UNCHANGED
+            return Change.UNCHANGED, course
         rating = int(current["rating"])
         ratings = _apply(course, rating if hidden else None, None if hidden else rating)
         unit.update(
@@ -136,7 +138,7 @@ def set_hidden(
             },
         )
         unit.update(course_ref, {**ratings, "updated_at": firestore.SERVER_TIMESTAMP})
-        return Change.CHANGED
+        return Change.CHANGED, course
 
     return run_atomically(body)
 

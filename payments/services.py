@@ -19,6 +19,7 @@ from django.conf import settings
 
 from authentication.access import linked_children
 from courses.access import PUBLISHED
+from courses.catalog.freshness import pages_changed
 from courses.enrolment import services as course_services
 from cplatform import errors
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
@@ -216,6 +217,7 @@ def start_checkout(
         )
 
     payment, plan = store.checkout(course_id=course_id, student_uid=target, payer_uid=actor.uid, key=key, decide=decide)
+    pages_changed()  # a seat hold changes the seats a list shows
     if plan.result == CheckoutOutcome.ALREADY_PAID:
         fulfil_payment(payment_id=pid)
         raise errors.Conflict("This course is already paid for: enrol without paying again.", code="already_paid")
@@ -395,6 +397,7 @@ def fulfil_payment(*, payment_id: str) -> dict:
             fields = {"seat_refused": exc.code}
         payment, _ = store.change_payment(payment_id, lambda current: store.PaymentChange(fields))
         store.release_hold(payment["course_id"], payment["student_uid"], now=time.time())
+        pages_changed()
     if not payment.get("invoice_id"):
         invoicing.issue_invoice(payment=payment)
         payment = store.get_payment(payment_id)

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import parse_qs
 
 import pytest
 
+from courses.catalog.search import TYPO_MAX_WORDS
+from cplatform import text
 from firestore_operations.client import db
 from tests.conftest import assert_error, call
-from tests.test_courses_api import create_course
+from tests.test_courses_api import create_course, enrol
 
 
 def search(api, persona, query: str) -> dict:
-    """A search reads the postings of its words (no query), then the page's courses by id."""
+    """A search reads one postings document per word (no query), then the page's courses by id; a
+    mistyped word or a search that finds nothing also reads the vocabulary and a few close words."""
     response = call(api, "get", f"/api/v1/courses?{query}", persona)
     assert response.status_code == 200, response.content
     assert response["X-Firestore-Queries"] == "0"
     body = response.json()
-    assert int(response["X-Firestore-Reads"]) <= len(body["items"]) + 4 * len(query.split("%20")) + 2
+    words = len(text.query_terms(parse_qs(query).get("q", [""])[0]))
+    assert int(response["X-Firestore-Reads"]) <= len(body["items"]) + words + 1 + TYPO_MAX_WORDS
     return body
+
+
+def entry(token: str, course_id: str) -> dict:
+    """The course's entry in a postings document, as stored in Firestore (see search.postings)."""
+    stored = db().collection("course_search").document(token).get().to_dict()["entries"][course_id]
+    names = ("weight", "rating", "popularity", "has_seat", "status", "free", "order", "level", "language")
+    return dict(zip(names, stored.split("|"), strict=False))
 
 
 def titles(body: dict) -> list[str]:
@@ -83,19 +95,73 @@ class TestRanking:
         assert titles(search(api, student, "q=python games")) == ["Python games", "Python course"]
 
     def test_equal_matches_are_ordered_by_rating(self, api, owner_teacher, student):
-        low = create_course(api, owner_teacher, title="Guitar one")
-        high = create_course(api, owner_teacher, title="Guitar two")
-        db().collection("courses").document(low["id"]).update({"rating_avg": 3.0})
-        db().collection("courses").document(high["id"]).update({"rating_avg": 4.8})
-        assert titles(search(api, student, "q=guitar")) == ["Guitar two", "Guitar one"]
+        high = create_course(api, owner_teacher, title="Guitar one")
+        low = create_course(api, owner_teacher, title="Guitar two")
+        for course, rating in ((low, 3), (high, 5)):
+            assert enrol(api, student, course["id"]).status_code == 201
+            rate(api, student, course["id"], rating)
+        assert titles(search(api, student, "q=guitar")) == ["Guitar one", "Guitar two"]
 
-    def test_an_explicit_sort_replaces_relevance(self, api, owner_teacher, student):
-        title_match = create_course(api, owner_teacher, title="Violin for all")
+    def test_an_explicit_sort_replaces_relevance(self, api, owner_teacher, student, other_student):
+        create_course(api, owner_teacher, title="Violin for all")
         tag_match = create_course(api, owner_teacher, title="Strings", tags=["violin"])
-        db().collection("courses").document(title_match["id"]).update({"enrolled_count": 1})
-        db().collection("courses").document(tag_match["id"]).update({"enrolled_count": 7})
+        for persona in (student, other_student):
+            assert enrol(api, persona, tag_match["id"]).status_code == 201
         assert titles(search(api, student, "q=violin&sort=popularity")) == ["Strings", "Violin for all"]
         assert titles(search(api, student, "q=violin&sort=newest")) == ["Strings", "Violin for all"]
+        assert titles(search(api, student, "q=violin")) == ["Violin for all", "Strings"]
+
+
+def rate(api, persona, course_id: str, rating: int) -> None:
+    response = call(api, "post", f"/api/v1/courses/{course_id}/feedback", persona, data={"rating": rating})
+    assert response.status_code in (200, 201), response.content
+
+
+class TestRankingFieldsFollowTheCourse:
+    """Enrolments and feedback move a course's ranking fields in its postings (one write path:
+    courses.catalog.freshness), checked on the stored documents."""
+
+    def test_enrolments_move_popularity_and_seats(self, api, owner_teacher, student, other_student):
+        course = create_course(api, owner_teacher, title="Cello", capacity=2)
+        assert (entry("cello", course["id"])["popularity"], entry("cello", course["id"])["has_seat"]) == ("0", "1")
+        for persona in (student, other_student):
+            assert enrol(api, persona, course["id"]).status_code == 201
+        assert (entry("cello", course["id"])["popularity"], entry("cello", course["id"])["has_seat"]) == ("2", "0")
+        assert entry("c", course["id"])["popularity"] == "2"  # every token of the course, prefixes too
+        response = call(api, "delete", f"/api/v1/courses/{course['id']}/enrollment", student)
+        assert response.status_code == 200, response.content
+        assert (entry("cello", course["id"])["popularity"], entry("cello", course["id"])["has_seat"]) == ("1", "1")
+
+    def test_ratings_and_moderation_move_the_rating(self, api, owner_teacher, student, make_user):
+        admin = make_user("admin")
+        course = create_course(api, owner_teacher, title="Harp")
+        assert enrol(api, student, course["id"]).status_code == 201
+        rate(api, student, course["id"], 4)
+        assert entry("harp", course["id"])["rating"] == "40"
+        rate(api, student, course["id"], 5)
+        assert entry("harp", course["id"])["rating"] == "50"
+        hidden = call(
+            api, "post", f"/api/v1/courses/{course['id']}/feedback/{student.uid}/hide", admin, data={"hidden": True}
+        )
+        assert hidden.status_code == 200, hidden.content
+        assert entry("harp", course["id"])["rating"] == "0"
+
+    def test_a_change_within_the_same_step_writes_no_postings(self, api, owner_teacher, student):
+        course = create_course(api, owner_teacher, title="Oboe")
+        # 30 -> 31 enrolments stay on the same step of the popularity scale (about 10 % wide).
+        db().collection("courses").document(course["id"]).update({"enrolled_count": 30})
+        postings = db().collection("course_search").document("oboe")
+        written = postings.get().update_time
+        assert enrol(api, student, course["id"]).status_code == 201
+        assert db().collection("courses").document(course["id"]).get().get("enrolled_count") == 31
+        assert postings.get().update_time == written
+
+    def test_the_popularity_scale(self):
+        from courses.catalog.search import popularity_rank
+
+        ranks = [popularity_rank(n) for n in range(0, 2000)]
+        assert ranks[:11] == list(range(11)) and ranks == sorted(ranks)
+        assert len(set(ranks)) < 100  # 2,000 enrolments move the postings fewer than 100 times
 
 
 class TestPages:
@@ -250,3 +316,22 @@ def test_courses_from_before_the_index_are_found_after_a_reindex(api, owner_teac
     call_command("reindex_courses")
     found = call(api, "get", "/api/v1/courses?q=organic", student).json()["items"]
     assert [course["id"] for course in found] == ["old-one"]
+
+
+class TestReadsPerPage:
+    """Firestore bills reads: a search page costs at most its size plus one document per word."""
+
+    def test_a_page_reads_at_most_its_size_plus_its_words(self, api, owner_teacher, student):
+        for index in range(7):
+            create_course(api, owner_teacher, title=f"Guitar lessons {index}", tags=["gig"])
+        for query, words in (("q=g", 1), ("q=gui%20les", 2), ("q=lessons%20guitar%20g", 3)):
+            response = call(api, "get", f"/api/v1/courses?{query}&limit=5", student)
+            assert response.status_code == 200 and len(response.json()["items"]) == 5
+            assert int(response["X-Firestore-Reads"]) <= 5 + words, query
+
+    def test_a_mistyped_word_reads_the_vocabulary_and_at_most_two_close_words(self, api, owner_teacher, student):
+        create_course(api, owner_teacher, title="Trumpet basics", tags=[])
+        response = call(api, "get", "/api/v1/courses?q=trumpte", student)
+        assert [item["title"] for item in response.json()["items"]] == ["Trumpet basics"]
+        # The word's own document (empty), the vocabulary, one close word, the page's course.
+        assert int(response["X-Firestore-Reads"]) == 4

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import zlib
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from courses.access import PUBLISHED
+from courses.catalog import page_cache
 from cplatform import errors, text
 from cplatform.actor import TEACHER, Actor
 from firestore_operations import course_search as search_store
@@ -49,9 +50,10 @@ def subject_key(subject: str) -> str:
 TITLE, SUBJECT, TAGS, TEACHER_NAME, FACTS, DESCRIPTION = range(6)
 EXACT, PREFIX, TYPO = range(3)
 KINDS = 3
-HOT_TOKEN_LENGTH = 2  # tokens this short are in most courses: their postings are sharded
-SHARDS = 4
 TYPO_MIN_LENGTH = 5
+TYPO_MAX_WORDS = 2  # close words read for one mistyped term (each is a postings document)
+POPULARITY_STEP = 1.1
+STATUS_CODES = {PUBLISHED: "p", "draft": "d", "archived": "a"}
 # Subject synonyms and abbreviations, as data: every word of a group finds the others' courses.
 SUBJECT_SYNONYMS = (
     ("mathematics", "maths", "math"),
@@ -87,7 +89,9 @@ def stem(word: str) -> str:
 def synonyms(subject: str) -> list[str]:
     """The subject's words plus those of its synonym group ("maths" -> mathematics, maths, math)."""
     key = subject_key(subject)
-    groups = [*SUBJECT_SYNONYMS, *getattr(settings, "SEARCH_SUBJECT_SYNONYMS", ())]
+    groups = [
+        [subject_key(phrase) for phrase in group] for group in (*SUBJECT_SYNONYMS, *settings.SEARCH_SUBJECT_SYNONYMS)
+    ]
     extra = [word for group in groups if key in group for phrase in group for word in phrase.split()]
     return [*text.words(subject), *extra]
 
@@ -125,37 +129,46 @@ def course_tokens(course: dict) -> dict[str, int]:
     return weights
 
 
-def token_doc_id(token: str, course_id: str) -> str:
-    if len(token) <= HOT_TOKEN_LENGTH:
-        return f"{token}~{zlib.crc32(course_id.encode()) % SHARDS}"
-    return token
+def popularity_rank(enrolled: int) -> int:
+    """Enrolments on a scale of about 10 % steps above ten (1, 2, ... 10, 11, 12, 13, 14, 16, ...):
+    the postings follow the scale, not each enrolment, so a popular course rewrites them rarely."""
+    if enrolled < 10:
+        return max(0, enrolled)
+    return 10 + int(math.log(enrolled / 10) / math.log(POPULARITY_STEP) + 1e-9)
 
 
-def token_doc_ids(token: str) -> list[str]:
-    if len(token) <= HOT_TOKEN_LENGTH:
-        return [f"{token}~{shard}" for shard in range(SHARDS)]
-    return [token]
+def ranking_fields(course: dict) -> tuple[int, int, int]:
+    """(rating in tenths as the pages show it, popularity_rank, 1 when a seat is free): what a
+    postings entry keeps of the course's counters. An enrolment or a rating rewrites the postings
+    only when one of these moves."""
+    capacity, enrolled = course.get("capacity"), int(course.get("enrolled_count") or 0)
+    has_seat = capacity is None or enrolled < int(capacity)
+    return round(float(course.get("rating_avg") or 0) * 10), popularity_rank(enrolled), int(has_seat)
 
 
-def _seconds(value) -> float:
-    return value.timestamp() if hasattr(value, "timestamp") else 0.0
+def _millis(value) -> int:
+    return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else 0
 
 
-def postings(course: dict) -> dict[str, list]:
-    """{document id: this course's entry} for every token of the course."""
+def postings(course: dict) -> dict[str, str]:
+    """{token: this course's entry} for every token of the course (entry layout: ENTRY_FIELDS)."""
     order = course.get("published_at") or course.get("created_at")
-    base = [
-        float(course.get("rating_avg") or 0),
-        int(course.get("enrolled_count") or 0),
-        course.get("status", ""),
-        course.get("teacher_uid", ""),
-        subject_key(course.get("subject", "")),
-        course.get("level", ""),
-        (course.get("language") or "").lower(),
-        not course.get("price"),
-        _seconds(order),
-    ]
-    return {token_doc_id(token, course["id"]): [weight, *base] for token, weight in course_tokens(course).items()}
+    rating, popularity, has_seat = ranking_fields(course)
+    rest = "|".join(
+        (
+            str(rating),
+            str(popularity),
+            str(has_seat),
+            STATUS_CODES.get(course.get("status", ""), "?"),
+            "0" if course.get("price") else "1",
+            str(_millis(order)),
+            course.get("level", ""),
+            (course.get("language") or "").lower(),
+            subject_key(course.get("subject", "")),
+            course.get("teacher_uid", ""),
+        )
+    )
+    return {token: f"{weight}|{rest}" for token, weight in course_tokens(course).items()}
 
 
 def vocab_of(course: dict) -> dict:
@@ -186,8 +199,10 @@ def index_course(before: dict | None, after: dict | None) -> None:
 
 
 def build_index(courses: list[dict]) -> int:
-    """Write the index of many courses at once (bulk loads); returns the number of postings documents."""
-    docs: dict[str, dict[str, list]] = {}
+    """(Re)write the whole index from these courses (bulk loads, rebuilds): every postings document
+    is replaced, and those of tokens no course has any more are deleted. Returns the number of
+    postings documents."""
+    docs: dict[str, dict[str, str]] = {}
     vocab: dict = {"words": {}, "subjects": {}, "teachers": {}}
     for course in courses:
         for doc_id, entry in postings(course).items():
@@ -195,6 +210,7 @@ def build_index(courses: list[dict]) -> int:
         for key, values in vocab_of(course).items():
             vocab[key].update(values)
     search_store.write_index(docs, vocab)
+    search_store.delete_other_postings(set(docs))
     return len(docs)
 
 
@@ -238,14 +254,20 @@ class CatalogQuery:
 
 def find_courses(*, actor: Actor, params: dict) -> Page:
     """The page a validated CourseListIn asks for: a ranked search with `q`, else the catalog list.
-
-    Raises ValidationError, PermissionDenied.
+    Pages everybody sees alike come from the shared cache (page_cache). Raises ValidationError,
+    PermissionDenied.
     """
     query = CatalogQuery.from_params(params)
     cursor = params.get("cursor") or None
-    if "q" in params:
-        return search_courses(actor=actor, q=params["q"], query=query, limit=params["limit"], cursor=cursor)
-    return list_courses(actor=actor, query=query, limit=params["limit"], cursor=cursor)
+
+    def build() -> Page:
+        if "q" in params:
+            return search_courses(actor=actor, q=params["q"], query=query, limit=params["limit"], cursor=cursor)
+        return list_courses(actor=actor, query=query, limit=params["limit"], cursor=cursor)
+
+    if query.mine:
+        return build()  # a teacher's own courses, drafts included: never shared
+    return page_cache.cached_page(params, build)
 
 
 def _scope(actor: Actor, query: CatalogQuery) -> str:
@@ -323,8 +345,9 @@ def _edit1(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-# Entry layout (see postings): weight, rating, popularity, status, teacher, subject, level, language, free, order.
-W, RATING, POPULARITY, STATUS, TEACHER_UID, SUBJECT_KEY, LEVEL, LANGUAGE_KEY, IS_FREE, ORDER = range(10)
+# Entry layout (see postings): "weight|rating|popularity|has_seat|status|free|order|level|language|subject|teacher".
+W, RATING, POPULARITY, HAS_SEAT, STATUS, IS_FREE, ORDER, LEVEL, LANGUAGE_KEY, SUBJECT_KEY, TEACHER_UID = range(11)
+ENTRY_FIELDS = 11
 ENTRY_FILTERS = {
     "teacher_uid": TEACHER_UID,
     "subject_key": SUBJECT_KEY,
@@ -334,32 +357,39 @@ ENTRY_FILTERS = {
 }
 
 
-def _term_postings(terms: list[str]) -> dict[str, dict[str, list]]:
-    """{term: {course_id: entry}}: one batched read of every term's postings documents."""
-    ids = {term: token_doc_ids(stem(term)) for term in terms}
-    found = search_store.read_postings([doc_id for doc_ids in ids.values() for doc_id in doc_ids])
-    merged = {}
-    for term, doc_ids in ids.items():
-        entries: dict[str, list] = {}
-        for doc_id in doc_ids:
-            entries.update(found[doc_id])
-        merged[term] = entries
-    return merged
+def _entry_value(field: str, value: object) -> str:
+    if field == "is_free":
+        return "1" if value else "0"
+    return str(value)
 
 
-def _typo_postings(term: str, vocab: dict) -> dict[str, list]:
-    """A term of TYPO_MIN_LENGTH letters or more that matched nothing: the words one edit away."""
-    close = [word for word in vocab.get("words", {}) if _edit1(term, word)]
+def _weight(entry: str) -> int:
+    return int(entry[: entry.index("|")])
+
+
+def _term_postings(terms: list[str]) -> dict[str, dict[str, str]]:
+    """{term: {course_id: entry}}: one batched read, one document per term."""
+    found = search_store.read_postings([stem(term) for term in terms])
+    return {term: found[stem(term)] for term in terms}
+
+
+def _typo_postings(term: str, vocab: dict) -> dict[str, str]:
+    """A term of TYPO_MIN_LENGTH letters or more that matched nothing: the closest words one edit
+    away (at most TYPO_MAX_WORDS of them, so a typo costs a bounded number of reads)."""
+    close = sorted(
+        (word for word in vocab.get("words", {}) if _edit1(term, word)), key=lambda w: (len(w) != len(term), w)
+    )
+    close = close[:TYPO_MAX_WORDS]
     if not close:
         return {}
     found = search_store.read_postings(close)
-    entries: dict[str, list] = {}
+    entries: dict[str, str] = {}
     for word in close:
         for course_id, entry in found[word].items():
-            field = entry[W] // KINDS
-            typo = [field * KINDS + TYPO, *entry[1:]]
-            if course_id not in entries or entries[course_id][W] > typo[W]:
-                entries[course_id] = typo
+            weight, rest = entry.split("|", 1)
+            typo = (int(weight) // KINDS) * KINDS + TYPO
+            if course_id not in entries or _weight(entries[course_id]) > typo:
+                entries[course_id] = f"{typo}|{rest}"
     return entries
 
 
@@ -390,7 +420,9 @@ def search_courses(*, actor: Actor, q: str, query: CatalogQuery, limit: int, cur
     if scope == OWN_SCOPE:
         values["teacher_uid"] = actor.uid
     sort = query.sort or "relevance"
-    digest = hashlib.sha256(repr((terms, sorted(values.items()), sort, scope, actor.uid)).encode()).hexdigest()[:16]
+    # No user in the tag: a public search's cursor (and its cached page) is the same for everyone;
+    # mine=true carries the teacher in `values`.
+    digest = hashlib.sha256(repr((terms, sorted(values.items()), sort, scope)).encode()).hexdigest()[:16]
     tag = f"course-search:{digest}"
     offset = decode_offset_cursor(cursor, tag, bound=10**6) if cursor else 0
     per_term = _term_postings(terms)
@@ -401,28 +433,35 @@ def search_courses(*, actor: Actor, q: str, query: CatalogQuery, limit: int, cur
             per_term[term] = _typo_postings(term, vocab)
     matched = None
     for term in sorted(terms, key=lambda t: len(per_term[t])):
-        ids = set(per_term[term]) if matched is None else matched & per_term[term].keys()
-        matched = ids
+        matched = set(per_term[term]) if matched is None else matched & per_term[term].keys()
         if not matched:
             break
-    wanted = {ENTRY_FILTERS[field]: value for field, value in values.items()}
+    wanted = [(ENTRY_FILTERS[field], _entry_value(field, value)) for field, value in values.items()]
+    if scope == PUBLIC_SCOPE:
+        wanted.append((STATUS, STATUS_CODES[PUBLISHED]))
+    first_term, other_terms = terms[0], terms[1:]
     ranked = []
     for course_id in matched or ():
-        entries = [per_term[term][course_id] for term in terms]
-        first = entries[0]
-        if scope == PUBLIC_SCOPE and first[STATUS] != PUBLISHED:
+        first = per_term[first_term][course_id].split("|", ENTRY_FIELDS - 1)
+        if any(first[index] != value for index, value in wanted):
             continue
-        if any(first[index] != value for index, value in wanted.items()):
-            continue
-        counts = [0] * (DESCRIPTION * KINDS + KINDS)
-        for entry in entries:
-            counts[entry[W]] += 1
-        ranked.append((tuple(-count for count in counts), first, course_id))
+        # Comparing the sorted weights compares "more words in a better field" (lower weight wins).
+        weights = tuple(sorted([int(first[W]), *(_weight(per_term[term][course_id]) for term in other_terms)]))
+        ranked.append((weights, first, course_id))
     if sort == "relevance":
-        ranked.sort(key=lambda row: (row[0], -row[1][RATING], -row[1][POPULARITY], -row[1][ORDER], row[2]))
+        ranked.sort(
+            key=lambda row: (
+                row[0],
+                -int(row[1][RATING]),
+                -int(row[1][POPULARITY]),
+                -int(row[1][HAS_SEAT]),
+                -int(row[1][ORDER]),
+                row[2],
+            )
+        )
     else:
         index = {"newest": ORDER, "rating": RATING, "popularity": POPULARITY}[sort]
-        ranked.sort(key=lambda row: (-row[1][index], -row[1][ORDER], row[2]))
+        ranked.sort(key=lambda row: (-int(row[1][index]), -int(row[1][ORDER]), row[2]))
     window = [course_id for _, _, course_id in ranked[offset : offset + limit]]
     found = course_store.get_courses(window, fields=LIST_FIELDS) if window else {}
     items = []

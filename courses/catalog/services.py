@@ -11,7 +11,9 @@ from django.conf import settings
 
 from courses import events
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, get_course_or_404
-from courses.catalog.search import build_index, index_course, subject_key
+from courses.catalog import page_cache
+from courses.catalog.freshness import course_written, pages_changed
+from courses.catalog.search import build_index, subject_key
 from courses.enrolment.services import announce_promotions, end_memberships
 from courses.materials import services as material_services
 from cplatform import errors, images, text
@@ -83,7 +85,7 @@ def create_course(*, actor: Actor, data: dict, course_id: str | None = None) -> 
     if not course_store.create_course(course_id, course):
         raise errors.Conflict("A course with this id already exists.", code="course_exists")
     created = get_course_or_404(course_id)
-    index_course(None, created)
+    course_written(None, created)
     events.publish(events.course_created, course=created)
     return created
 
@@ -138,7 +140,7 @@ def update_course(*, actor: Actor, course_id: str, changes: dict) -> dict:
         attendance_store.update_course_title(course_id, changes["title"])
         events.publish(events.course_renamed, course_id=course_id, title=changes["title"])
     after = get_course_or_404(course_id)
-    index_course({**before, "id": course_id}, after)
+    course_written({**before, "id": course_id}, after)
     announce_promotions(after, promoted)
     if after.get("status") == ARCHIVED and before.get("status") != ARCHIVED:
         end_memberships(after)
@@ -156,7 +158,7 @@ def delete_course(*, actor: Actor, course_id: str) -> dict | None:
     if outcome == course_store.RemoveOutcome.MISSING:
         raise errors.NotFound("No such course.")
     if outcome == course_store.RemoveOutcome.DELETED:
-        index_course(course, None)
+        course_written(course, None)
         if course.get("cover_path"):
             storage.delete_blob(course["cover_path"])
         # The course owns its lessons and materials: they go with it (a lesson left behind would
@@ -166,7 +168,7 @@ def delete_course(*, actor: Actor, course_id: str) -> dict | None:
         events.publish(events.course_deleted, course_id=course_id, teacher_uid=course["teacher_uid"])
         return None
     after = get_course_or_404(course_id)
-    index_course(course, after)
+    course_written(course, after)
     if course.get("status") != ARCHIVED:
         end_memberships(after)
     return after
@@ -191,6 +193,7 @@ def set_course_cover(*, actor: Actor, course_id: str, upload) -> dict:
     except data_errors.Missing as exc:
         storage.delete_blob(path)
         raise errors.NotFound("No such course.") from exc
+    pages_changed()
     return get_course_or_404(course_id)
 
 
@@ -212,7 +215,7 @@ def follow_profile_rename(*, uid: str, display_name: str, role: str) -> None:
         courses = list(course_store.iter_teacher_courses(uid))
         course_store.update_courses_in_batches({course["id"]: {"teacher_name": display_name} for course in courses})
         for course in courses:
-            index_course(course, {**course, "teacher_name": display_name})
+            course_written(course, {**course, "teacher_name": display_name})
         enrollment_store.update_copies("teacher_uid", uid, {"teacher_name": display_name})
     elif role == STUDENT:
         enrollment_store.update_copies(
@@ -231,7 +234,7 @@ def archive_teacher_courses(*, teacher_uid: str) -> int:
         changes = {"status": ARCHIVED, **derived_fields({**course, "status": ARCHIVED})}
         before, _ = enrollment_store.update_course_guarded(course["id"], changes, lambda current: None)
         if before is not None:
-            index_course(course, {**course, **changes})
+            course_written(course, {**course, **changes})
             end_memberships({**course, **changes})
             archived += 1
     return archived
@@ -247,4 +250,5 @@ def reindex_catalog() -> int:
             course_store.set_course_fields(course["id"], derived)
         courses.append({**course, **derived})
     build_index(courses)
+    page_cache.invalidate()
     return len(courses)

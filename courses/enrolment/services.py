@@ -14,6 +14,7 @@ from django.conf import settings
 from authentication.access import access_child, linked_children
 from courses import events
 from courses.access import PUBLISHED, access_course, get_course_or_404
+from courses.catalog.freshness import counters_moved, pages_changed
 from courses.payments import has_paid_for_course, membership_covers, settle_withdrawal
 from cplatform import errors, rate_limit, text
 from cplatform.actor import PARENT, STUDENT, Actor
@@ -151,7 +152,9 @@ def enroll_student(
     if result.outcome == outcome.UNCHANGED:
         return EnrollmentResult(_with_position(enrollment), "unchanged")
     if result.outcome == outcome.WAITLISTED:
+        pages_changed()  # the waitlist count; no ranking field moved
         return EnrollmentResult({**enrollment, "position": result.position}, "waitlisted")
+    counters_moved(course_id, result.course)
     _announce_activation(result.course, enrollment, promoted=False)
     return EnrollmentResult(enrollment, "created")
 
@@ -189,7 +192,8 @@ def withdraw_student(*, actor: Actor, course_id: str, student_uid: str | None = 
     result = enrollment_store.withdraw(course_id, target, check=_check_withdrawable)
     enrollment = enrollment_store.get_enrollment(course_id, target)
     if result.outcome is enrollment_store.WithdrawOutcome.WITHDRAWN:
-        _announce_withdrawal(get_course_or_404(course_id), enrollment, result)
+        course = counters_moved(course_id, result.course) if result.course else None
+        _announce_withdrawal(course or get_course_or_404(course_id), enrollment, result)
     refund = settle_withdrawal(actor=actor, course_id=course_id, student_uid=target)
     return {**enrollment, "refund": refund} if refund else enrollment
 
@@ -205,8 +209,10 @@ def withdraw_everywhere(*, student_uid: str) -> None:
             if enrollment.get("status") not in (enrollment_store.ACTIVE, enrollment_store.WAITLISTED):
                 continue
             result = enrollment_store.withdraw(enrollment["course_id"], student_uid, check=_check_withdrawable)
-            course = course_store.get_course(enrollment["course_id"])
-            if result.outcome is enrollment_store.WithdrawOutcome.WITHDRAWN and course:
+            if result.outcome is not enrollment_store.WithdrawOutcome.WITHDRAWN or not result.course:
+                continue
+            course = counters_moved(enrollment["course_id"], result.course)
+            if course:
                 _announce_withdrawal(course, enrollment, result)
         if not page.next_cursor:
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from courses import events
 from courses.access import access_course, is_owner
+from courses.catalog.freshness import counters_moved
 from cplatform import errors
 from cplatform.actor import ADMIN, Actor
 from firestore_operations import enrollments as enrollment_store
@@ -30,9 +31,10 @@ def post_feedback(*, actor: Actor, course_id: str, rating: int, comment: str) ->
         if current_course is None:
             raise errors.NotFound("No such course.")
 
-    saved = feedback_store.save_feedback(
+    saved, before = feedback_store.save_feedback(
         course_id, actor.uid, rating=rating, comment=comment, student_name=student_name, check=check
     )
+    counters_moved(course_id, before)
     created = saved is feedback_store.Saved.CREATED
     if created:
         events.publish(
@@ -76,5 +78,7 @@ def hide_feedback(*, actor: Actor, course_id: str, student_uid: str, hidden: boo
         if course is None or feedback is None:
             raise errors.NotFound("No such feedback.")
 
-    feedback_store.set_hidden(course_id, student_uid, hidden=hidden, by_uid=actor.uid, check=check)
+    change, before = feedback_store.set_hidden(course_id, student_uid, hidden=hidden, by_uid=actor.uid, check=check)
+    if change is feedback_store.Change.CHANGED:
+        counters_moved(course_id, before)
     return feedback_store.get_feedback(course_id, student_uid)

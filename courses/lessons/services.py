@@ -14,6 +14,7 @@ import zoneinfo
 from authentication.access import linked_children
 from courses import clock, events
 from courses.access import access_course, is_member
+from courses.catalog.freshness import pages_changed
 from cplatform import errors
 from cplatform.actor import PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import attendance as attendance_store
@@ -137,6 +138,7 @@ def create_lesson(
             raise _overlap_error(clash)
 
     lesson = lesson_store.create_lesson(values, check=check)
+    pages_changed()  # the course's lesson count
     events.publish(events.lesson_scheduled, lesson=lesson, actor_uid=actor.uid)
     return lesson, availability_warnings(teacher_uid, lesson)
 
@@ -196,6 +198,7 @@ def cancel_lesson(*, actor: Actor, course_id: str, lesson_id: str, reason: str =
 
     before, after = lesson_store.cancel_lesson(lesson_id, reason=reason, check=check)
     if before.get("status") != CANCELLED:
+        pages_changed()  # the course's lesson count
         events.publish(events.lesson_cancelled, lesson=after, reason=reason, actor_uid=actor.uid)
     return after
 
