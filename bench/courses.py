@@ -140,17 +140,21 @@ def paths() -> list[tuple[str, str, int]]:
     ]
 
 
-def measure(label: str, env: dict, headers: dict, raw: float) -> dict[str, float]:
-    """Every line on one fresh daphne process; returns {line name: c=1 p50}."""
+def measure(label: str, env: dict, headers: dict) -> dict[str, float]:
+    """Every line on one fresh daphne process, each right after its own baselines (the raw query's
+    c=1 p50 and /me's c=20 throughput measured just before it: the machine's load moves, the ratios
+    compare figures taken side by side). Returns {line name: c=1 p50}."""
+    from firestore_operations.client import db
+
     total = int(os.environ.get("BENCH_REQUESTS", "400"))
     single = int(os.environ.get("BENCH_SINGLE", "60"))
     proc, url = start_server(env)
     p50s = {}
     try:
         print(f"-- {label}: one daphne process; c=1: {single} requests, c=20: {total} requests per line", flush=True)
-        me = load("GET /api/v1/me (baseline) c=20", url, "/api/v1/me", headers=headers, total=total, max_seconds=120)
-        print(me.line(), flush=True)
         for name, path, words in paths():
+            raw = raw_query_p50(db, runs=single)
+            me = load("GET /api/v1/me c=20", url, "/api/v1/me", headers=headers, total=total, max_seconds=120)
             one = load(name + " c=1", url, path, headers=headers, concurrency=1, total=single, max_seconds=120)
             many = load(name + " c=20", url, path, headers=headers, total=total, max_seconds=120)
             p50s[name] = one.percentile(50)
@@ -160,8 +164,10 @@ def measure(label: str, env: dict, headers: dict, raw: float) -> dict[str, float
                 verdict = "ok" if reads <= PAGE + words else "OVER"
                 budget = f"; reads/page max {reads} vs budget {PAGE}+{words}={PAGE + words} {verdict}"
             print(
-                f"{one.line()}\n{many.line()}\n   -> c=1 p50 {one.percentile(50) / raw:.2f}x raw (target <= 2), "
-                f"c=20 {100 * many.rps / me.rps:.0f}% of /me (target >= 30%){budget}",
+                f"{one.line()}\n{many.line()}\n"
+                f"   -> c=1 p50 {one.percentile(50):.1f} ms = {one.percentile(50) / raw:.2f}x the raw query's "
+                f"{raw:.1f} ms (target <= 2); c=20 {many.rps:.1f} req/s = {100 * many.rps / me.rps:.0f}% of "
+                f"/me's {me.rps:.1f} req/s (target >= 30%){budget}",
                 flush=True,
             )
     finally:
@@ -180,8 +186,8 @@ def main() -> None:
         headers = seed(count)
         raw = raw_query_p50(db)
         print(f"{'raw status==published query, c=1':<34} p50 {raw:7.1f} ms (limit 21, ordered by published_at)")
-        uncached = measure("catalog cache off (CATALOG_CACHE_SECONDS=0)", {"CATALOG_CACHE_SECONDS": "0"}, headers, raw)
-        cached = measure("catalog cache on (default, 5 s)", {}, headers, raw)
+        uncached = measure("catalog cache off (CATALOG_CACHE_SECONDS=0)", {"CATALOG_CACHE_SECONDS": "0"}, headers)
+        cached = measure("catalog cache on (default, 5 s)", {}, headers)
         results[count] = {"raw query": raw, **{f"{k} [no cache]": v for k, v in uncached.items()}}
         results[count].update({f"{k} [cache]": v for k, v in cached.items()})
     if len(SIZES) > 1:

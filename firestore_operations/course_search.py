@@ -90,7 +90,9 @@ def read_postings(doc_ids: list[str]) -> dict[str, dict[str, str]]:
         return found
     for snap in db().get_all([_ref(doc_id) for doc_id in ids]):
         if snap.exists:
-            found[snap.id] = (snap.to_dict() or {}).get("entries") or {}
+            entries = (snap.to_dict() or {}).get("entries") or {}
+            # Entries of the earlier array layout are skipped until reindex_courses rewrites them.
+            found[snap.id] = {key: value for key, value in entries.items() if isinstance(value, str)}
     return found
 
 

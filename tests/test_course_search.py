@@ -313,9 +313,15 @@ def test_courses_from_before_the_index_are_found_after_a_reindex(api, owner_teac
             "waitlist_count": 0,
         }
     )
+    # Postings of the earlier layout: sharded ids and array entries (skipped by search meanwhile).
+    db().collection("course_search").document("or~1").set({"entries": {"old-one": [0, 0.0, 0, "published"]}})
+    db().collection("course_search").document("organic").set({"entries": {"gone": [0, 0.0, 0, "published"]}})
+    assert call(api, "get", "/api/v1/courses?q=organic", student).json()["items"] == []
     call_command("reindex_courses")
     found = call(api, "get", "/api/v1/courses?q=organic", student).json()["items"]
     assert [course["id"] for course in found] == ["old-one"]
+    assert not db().collection("course_search").document("or~1").get().exists
+    assert set(db().collection("course_search").document("organic").get().get("entries")) == {"old-one"}
 
 
 class TestReadsPerPage:
