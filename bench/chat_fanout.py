@@ -1,16 +1,19 @@
-"""Chat fan-out: N sockets in one room, a bounded stream of messages; delivery latency and throughput.
+"""Chat fan-out: N sockets in one room, a bounded stream of messages; delivery latency, loss, order, cost.
 
     STACK_PORT_OFFSET=600 .venv/bin/python scripts/stack.py test -- .venv/bin/python bench/chat_fanout.py
 
 Creates BENCH_SOCKETS (200) users in the Auth emulator and one group room with all of them, connects
-one authenticated socket per user to a daphne process, then sends BENCH_MESSAGES (100) messages at
-BENCH_RATE (5) per second through the sockets (senders rotate, so no one hits the per-user send
-limit). Every socket should receive every message (message.new). The same clients then run against a
-bare `websockets` broadcast server (no auth, no storage, a separate process) as the baseline.
-Latency = from the sender's send() to a receiver's arrival, one sample per (message, socket), all on
-one clock (the sockets live in this process). Firestore cost per message comes from the
-X-Firestore-* headers of REST sends into the same room and into a 2-member room.
-Bounded: fixed message count, a 30 s delivery deadline; 127.0.0.1 only.
+one authenticated socket per user, then sends messages for BENCH_SECONDS (10) at each of BENCH_RATES
+(5 and 20) per second through the sockets (senders rotate, so no one hits the per-user send limit).
+Every socket should receive every message (message.new), in seq order. Server set-ups, each run at
+every rate: one daphne process on the InMemory layer; one on Redis (layer + cache); two daphne
+processes on one Redis with the sockets split between them (alternately; senders on both). The same
+clients then run against a bare `websockets` broadcast server (no auth, no storage, a separate
+process) at the same rates: the baseline. Latency = from the sender's send() to a receiver's
+arrival, one sample per (message, socket), all on one clock (the sockets live in this process).
+Firestore writes per message come from the X-Firestore-* counting headers of REST sends (the same
+post_message service as the socket) into the big room and into a 2-member room.
+Bounded: fixed message count, a 30 s delivery deadline per run; 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.common import setup_django, start_server
 
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "200"))
-MESSAGES = int(os.environ.get("BENCH_MESSAGES", "100"))
-RATE = float(os.environ.get("BENCH_RATE", "5"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+RATES = [float(rate) for rate in os.environ.get("BENCH_RATES", "5,20").split(",")]
+TARGET_P99_RATIO = 3.0
 DEADLINE_SECONDS = 30.0
 PASSWORD = "bench-pass-1"
 
@@ -163,9 +167,11 @@ def rest_cost(base_url: str, token: str, room_id: str, sends: int = 5) -> dict:
 @dataclass
 class Run:
     name: str
+    rate: float
     sent_at: dict[str, float] = field(default_factory=dict)
     arrivals: dict[str, list[float]] = field(default_factory=dict)
     acked_at: dict[str, float] = field(default_factory=dict)
+    out_of_order: int = 0  # arrivals whose seq (baseline: send number) is not above the socket's last
     connect_seconds: float = 0.0
 
     @property
@@ -174,45 +180,56 @@ class Run:
 
     @property
     def latencies_ms(self) -> list[float]:
-        return [
+        return sorted(
             (arrived - self.sent_at[key]) * 1000
             for key, times in self.arrivals.items()
             if key in self.sent_at
             for arrived in times
-        ]
+        )
 
-    def line(self) -> str:
-        latencies = sorted(self.latencies_ms)
+    @staticmethod
+    def percentile(data: list[float], p: float) -> float:
+        return data[min(len(data) - 1, round(p / 100 * (len(data) - 1)))] if data else float("nan")
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(self.latencies_ms, 99)
+
+    def line(self, baseline: Run | None = None) -> str:
+        latencies = self.latencies_ms
         delivered = len(latencies)
         if not latencies:
-            return f"{self.name:<40} delivered 0/{self.expected}"
-        first_send = min(self.sent_at.values())
-        last_arrival = max(max(times) for times in self.arrivals.values())
-        p50 = latencies[len(latencies) // 2]
-        p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-        rate = delivered / (last_arrival - first_send)
+            return f"  {self.name:<44} delivered 0/{self.expected}"
         line = (
-            f"{self.name:<40} delivered {delivered}/{self.expected}   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
-            f"max {latencies[-1]:7.1f} ms   mean {statistics.fmean(latencies):6.1f} ms   {rate:6.0f} deliveries/s "
-            f"({rate / SOCKETS:.1f} messages/s to every socket)"
+            f"  {self.name:<44} delivered {delivered}/{self.expected}{'' if delivered == self.expected else ' (LOSS)'}"
+            f"  out of order {self.out_of_order}   p50 {self.percentile(latencies, 50):6.1f} ms"
+            f"   p99 {self.percentile(latencies, 99):6.1f} ms   max {latencies[-1]:6.1f} ms"
+            f"   mean {statistics.fmean(latencies):6.1f} ms"
         )
+        if baseline is not None and baseline.latencies_ms:
+            ratio = self.p99 / baseline.p99
+            line += f"   p99 = {ratio:.1f}x bare ({'within' if ratio <= TARGET_P99_RATIO else 'MISSES'} 3x)"
         acks = sorted((self.acked_at[key] - self.sent_at[key]) * 1000 for key in self.acked_at if key in self.sent_at)
         if acks:
             line += (
-                f"\n{'':<40} send->ack (stored in Firestore): p50 {acks[len(acks) // 2]:.1f} ms, max {acks[-1]:.1f} ms"
+                f"\n  {'':<44} send->ack (stored in Firestore): p50 {self.percentile(acks, 50):.1f} ms, "
+                f"p99 {self.percentile(acks, 99):.1f} ms"
             )
         return line
 
 
-async def run_clients(name: str, url: str, tokens: list[str | None], room: str, tag: str) -> Run:
+async def run_clients(name: str, urls: list[str], tokens: list[str | None], room: str, tag: str, rate: float) -> Run:
+    """Socket i connects to urls[i % len(urls)]; messages go out at `rate` per second for SECONDS."""
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
-    run = Run(name=name)
+    messages = max(1, round(rate * SECONDS))
+    run = Run(name=name, rate=rate)
     done = asyncio.Event()
+    received = [0]
 
-    async def open_socket(token: str | None):
-        ws = await connect(url, max_size=2**20, open_timeout=30)
+    async def open_socket(index: int, token: str | None):
+        ws = await connect(urls[index % len(urls)], max_size=2**20, open_timeout=30)
         if token:
             await ws.send(json.dumps({"type": "auth", "token": token}))
             while json.loads(await ws.recv()).get("type") != "auth.ok":
@@ -224,31 +241,39 @@ async def run_clients(name: str, url: str, tokens: list[str | None], room: str, 
             await read_frames(ws)
 
     async def read_frames(ws):
+        last = -1
         async for raw in ws:
             frame = json.loads(raw)
             if frame.get("type") == "ack":
                 run.acked_at[frame["message"]["content"]] = time.perf_counter()
             elif frame.get("type") == "message.new":
                 arrived = time.perf_counter()
-                run.arrivals.setdefault(frame["message"]["content"], []).append(arrived)
-                if sum(len(t) for t in run.arrivals.values()) >= MESSAGES * SOCKETS:
+                content = frame["message"]["content"]
+                run.arrivals.setdefault(content, []).append(arrived)
+                # Our frames carry the room's seq; the baseline's, the send number.
+                number = frame["message"].get("seq") or int(content.rsplit("-", 1)[1])
+                if number <= last:
+                    run.out_of_order += 1
+                last = max(last, number)
+                received[0] += 1
+                if received[0] >= messages * SOCKETS:
                     done.set()
 
     started = time.perf_counter()
     limiter = asyncio.Semaphore(50)
 
-    async def limited(token):
+    async def limited(index, token):
         async with limiter:
-            return await open_socket(token)
+            return await open_socket(index, token)
 
-    sockets = await asyncio.gather(*(limited(token) for token in tokens))
+    sockets = await asyncio.gather(*(limited(index, token) for index, token in enumerate(tokens)))
     run.connect_seconds = time.perf_counter() - started
     readers = [asyncio.create_task(reader(ws)) for ws in sockets]
     await asyncio.sleep(0.5)  # let every socket settle into its groups
 
     begin = time.perf_counter()
-    for n in range(MESSAGES):
-        await asyncio.sleep(max(0.0, begin + n / RATE - time.perf_counter()))
+    for n in range(messages):
+        await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
         content = f"{tag}-{n}"
         if tokens[0] is None:  # the baseline relays the frame as it is
             frame = {"type": "message.new", "message": {"content": content}}
@@ -264,8 +289,14 @@ async def run_clients(name: str, url: str, tokens: list[str | None], room: str, 
     return run
 
 
+def ws_url(base_url: str) -> str:
+    return base_url.replace("http://", "ws://") + "/ws/"
+
+
 def main() -> None:
     setup_django()
+    import redis
+
     from tests import emulators
 
     emulators.clear_firestore()
@@ -274,56 +305,67 @@ def main() -> None:
     users = create_users(SOCKETS)
     admin, big_room, small_room = create_rooms(users)
     setup_seconds = time.perf_counter() - started
+    tokens = [u["token"] for u in users]
 
     print(
-        f"chat fan-out: {SOCKETS} sockets in one group room ({SOCKETS + 1} members), {MESSAGES} messages at "
-        f"{RATE:g}/s sent through the sockets by rotating senders; every socket should get every message"
+        f"chat fan-out: {SOCKETS} sockets in one group room ({SOCKETS + 1} members); at each of "
+        f"{', '.join(f'{rate:g}' for rate in RATES)} messages/s for {SECONDS:g} s, sent through the sockets by "
+        "rotating senders; every socket should get every message, in order"
     )
     print(f"setup: {SOCKETS} Auth-emulator users + room in {setup_seconds:.1f} s")
 
-    runs: list[Run] = []
-    redis_proc, redis_url = start_redis()
-    try:
-        for tag, label, env in (
-            ("mem", "InMemory layer", {}),
-            ("redis", "Redis layer + cache", {"REDIS_URL": redis_url}),
-        ):
-            proc, base_url = start_server(env)
-            try:
-                runs.append(
-                    asyncio.run(
-                        run_clients(
-                            f"cplatform /ws/, {label}",
-                            base_url.replace("http://", "ws://") + "/ws/",
-                            [u["token"] for u in users],
-                            big_room,
-                            tag,
-                        )
-                    )
-                )
-                if tag == "mem":
-                    big_cost = rest_cost(base_url, admin["token"], big_room)
-                    small_cost = rest_cost(base_url, admin["token"], small_room)
-            finally:
-                stop(proc)
-    finally:
-        stop(redis_proc)
-
+    # The baseline first, so each line can be printed with its ratio as soon as its run ends.
+    baselines: dict[float, Run] = {}
     baseline_proc, baseline_url = start_baseline()
     try:
-        baseline = asyncio.run(
-            run_clients("bare websockets broadcast (baseline)", baseline_url, [None] * SOCKETS, "", "base")
-        )
+        for rate in RATES:
+            name = "bare websockets broadcast (baseline)"
+            baselines[rate] = asyncio.run(
+                run_clients(name, [baseline_url], [None] * SOCKETS, "", f"base{rate:g}", rate)
+            )
+            print(f"{rate:g}/s " + baselines[rate].line().strip(), flush=True)
     finally:
         stop(baseline_proc)
 
+    runs: dict[float, list[Run]] = {rate: [] for rate in RATES}
+    redis_proc, redis_url = start_redis()
+    try:
+        for tag, label, env, processes in (
+            ("mem", "InMemory layer, 1 process", {}, 1),
+            ("redis", "Redis layer + cache, 1 process", {"REDIS_URL": redis_url}, 1),
+            ("split", "Redis, 2 processes (sockets split)", {"REDIS_URL": redis_url}, 2),
+        ):
+            redis.Redis.from_url(redis_url).flushall()  # no groups left over from the previous set-up
+            servers = [start_server(env) for _ in range(processes)]
+            try:
+                for rate in RATES:
+                    urls = [ws_url(base_url) for _, base_url in servers]
+                    name = f"cplatform /ws/, {label}"
+                    run = asyncio.run(run_clients(name, urls, tokens, big_room, f"{tag}{rate:g}", rate))
+                    runs[rate].append(run)
+                    print(f"{rate:g}/s " + run.line(baselines[rate]).strip(), flush=True)
+                if tag == "mem":
+                    big_cost = rest_cost(servers[0][1], admin["token"], big_room)
+                    small_cost = rest_cost(servers[0][1], admin["token"], small_room)
+            finally:
+                for proc, _ in servers:
+                    stop(proc)
+    finally:
+        stop(redis_proc)
+
+    print("\nsummary")
+    for rate in RATES:
+        print(f"\n{rate:g} messages/s ({max(1, round(rate * SECONDS))} messages x {SOCKETS} sockets):")
+        for run in runs[rate]:
+            print(run.line(baselines[rate]))
+        print(baselines[rate].line())
     print(
-        "server: one daphne process per run; sockets connected+authenticated in "
-        + ", ".join(f"{run.connect_seconds:.1f} s" for run in runs)
-        + f" (baseline {baseline.connect_seconds:.1f} s)"
+        "\nsockets connected+authenticated in "
+        + ", ".join(f"{run.connect_seconds:.1f} s" for rate in RATES for run in runs[rate])
+        + " (baseline "
+        + ", ".join(f"{baselines[rate].connect_seconds:.1f} s" for rate in RATES)
+        + ")"
     )
-    for run in [*runs, baseline]:
-        print(run.line())
     print(
         f"Firestore per message (REST send, X-Firestore-*): {SOCKETS + 1}-member room writes {big_cost['writes']:.1f} "
         f"reads {big_cost['reads']:.1f} queries {big_cost['queries']:.1f}; 2-member room writes "

@@ -112,6 +112,9 @@ NOTIFICATION_COALESCE_SECONDS = env.int("NOTIFICATION_COALESCE_SECONDS", default
 # Open sockets re-read their rooms this often (one query), so a lost room.left event cannot keep a
 # removed member listening for longer.
 CHAT_MEMBERSHIP_RECHECK_SECONDS = env.float("CHAT_MEMBERSHIP_RECHECK_SECONDS", default=30)
+# A process delivers a room's messages in seq order; one that overtook its predecessor (two sends
+# finishing in different threads or processes) waits at most this long for it (messaging/fanout.py).
+CHAT_FANOUT_REORDER_SECONDS = env.float("CHAT_FANOUT_REORDER_SECONDS", default=0.25)
 
 # --- Catalog and search (docs/search.md) ---------------------------------------------------------
 # Cached catalog pages (public lists and searches) live this long at most; every course write drops

@@ -2,7 +2,10 @@
 
 A message and its room's update (counter, last-message preview) are one batch, committed only if
 the room is unchanged since it was read (optimistic, see chat_rooms.commit_if_unchanged): two
-writes per message whatever the room size. Message ids are derived from (room, sender, client_id),
+writes per message whatever the room size. A process remembers the rooms it last wrote a message
+to (room and update time): its next send to such a room skips the read and commits on the
+remembered state, with the same precondition, so a change made anywhere else meanwhile fails the
+commit and the send falls back to reading (one round trip instead of two for a busy room). Message ids are derived from (room, sender, client_id),
 so a retried send finds the message it already stored instead of storing it twice. Times are the
 app server's clock at the write (so the answer needs no read-back); a room's order is `seq`, never
 the clock.
@@ -14,6 +17,7 @@ import datetime as dt
 import hashlib
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 
 from google.api_core import exceptions as google_exceptions
@@ -28,6 +32,26 @@ COLLECTION = "messages"
 # Sends to one room from one process take turns (striped locks, bounded memory): they would only
 # invalidate each other's reads. Races between processes are left to the optimistic retry.
 _ROOM_LOCKS = [threading.Lock() for _ in range(64)]
+# room_id -> (room as after this process's last message in it, the room document's update time then).
+_KNOWN_ROOMS: OrderedDict[str, tuple[dict, object]] = OrderedDict()
+_KNOWN_ROOMS_MAX = 256
+_KNOWN_ROOMS_LOCK = threading.Lock()
+
+
+def _remember_room(room_id: str, room: dict | None, update_time) -> None:
+    with _KNOWN_ROOMS_LOCK:
+        if room is None:
+            _KNOWN_ROOMS.pop(room_id, None)
+            return
+        _KNOWN_ROOMS[room_id] = (room, update_time)
+        _KNOWN_ROOMS.move_to_end(room_id)
+        while len(_KNOWN_ROOMS) > _KNOWN_ROOMS_MAX:
+            _KNOWN_ROOMS.popitem(last=False)
+
+
+def _known_room(room_id: str) -> tuple[dict, object] | None:
+    with _KNOWN_ROOMS_LOCK:
+        return _KNOWN_ROOMS.get(room_id)
 
 
 def _messages(room_id: str) -> firestore.CollectionReference:
@@ -82,17 +106,12 @@ def add_message(
     message is created only if its id is new (a concurrent retry of the same send finds it).
     """
     message_id = message_id_for(room_id, sender_uid, client_id)
+    message_ref = _messages(room_id).document(message_id)
 
-    def attempt() -> tuple[dict, bool, dict]:
-        room_snap, message_snap = _read_pair(room_id, message_id)
-        room = snapshot_to_dict(room_snap)
-        check(room)
-        if message_snap.exists:
-            return snapshot_to_dict(message_snap), False, room
-        seq = int(room.get("message_seq", 0)) + 1
-        message = {
+    def new_message(room: dict) -> dict:
+        return {
             "room_id": room_id,
-            "seq": seq,
+            "seq": int(room.get("message_seq", 0)) + 1,
             "sender_uid": sender_uid,
             "sender_name": (room.get("member_names") or {}).get(sender_uid, ""),
             "content": content,
@@ -101,30 +120,69 @@ def add_message(
             "edited_at": None,
             "deleted": False,
         }
+
+    def commit(room: dict, option) -> tuple[dict, dict]:
+        """Create the message and move the room on, in one batch; the room as it is after it."""
+        message = new_message(room)
+        seq = message["seq"]
         batch = db().batch()
-        batch.create(message_snap.reference, message)
+        batch.create(message_ref, message)
         message["id"] = message_id
         last = _last_message(message, preview)
         batch.update(
-            room_snap.reference,
+            room_ref(room_id),
             {
                 "message_seq": seq,
                 "last_message": last,
                 "last_activity_at": firestore.SERVER_TIMESTAMP,
                 field("seen_seq", sender_uid): seq,
             },
-            option=unchanged_since(room_snap),
+            option=option,
         )
+        results = batch.commit()
+        after = {
+            **room,
+            "message_seq": seq,
+            "last_message": last,
+            "seen_seq": {**(room.get("seen_seq") or {}), sender_uid: seq},
+        }
+        _remember_room(room_id, after, results[-1].update_time)
+        return message, after
+
+    def from_memory() -> tuple[dict, bool, dict] | None:
+        """The send on the remembered room, without reading; None when it must read (anything else)."""
+        known = _known_room(room_id)
+        if known is None:
+            return None
+        room, update_time = known
         try:
-            batch.commit()
+            check(room)
+        except Exception:  # noqa: BLE001 - the caller's refusal, on a copy: decide again on a fresh read
+            _remember_room(room_id, None, None)
+            return None
+        try:
+            message, after = commit(room, db().write_option(last_update_time=update_time))
+        except (google_exceptions.FailedPrecondition, google_exceptions.AlreadyExists, google_exceptions.NotFound):
+            # Changed elsewhere since, a retried client_id, a deleted room: the read path decides.
+            _remember_room(room_id, None, None)
+            return None
+        return message, True, after
+
+    def attempt() -> tuple[dict, bool, dict]:
+        room_snap, message_snap = _read_pair(room_id, message_id)
+        room = snapshot_to_dict(room_snap)
+        check(room)
+        if message_snap.exists:
+            return snapshot_to_dict(message_snap), False, room
+        try:
+            message, after = commit(room, unchanged_since(room_snap))
         except google_exceptions.AlreadyExists:
             # The same send, retried concurrently, got in first: answer with its message.
             raise google_exceptions.FailedPrecondition("message created concurrently") from None
-        room.update({"message_seq": seq, "last_message": last})
-        return message, True, room
+        return message, True, after
 
     with _ROOM_LOCKS[zlib.crc32(room_id.encode()) % len(_ROOM_LOCKS)]:
-        return commit_if_unchanged(attempt)
+        return from_memory() or commit_if_unchanged(attempt)
 
 
 def change_message(
@@ -155,6 +213,7 @@ def change_message(
                 {"last_message": _last_message(message, preview(message))},
                 option=unchanged_since(room_snap),
             )
+            _remember_room(room_id, None, None)  # its next send reads the room again
         batch.commit()
         return message, True
 

@@ -1,9 +1,11 @@
 """The one WebSocket of a client (/ws/): all its rooms and its notifications. Frames: docs/api.md "Chat".
 
 Thin on purpose: parse the frame, call the same services as the REST API in a worker thread, send
-the result. Channel-layer events (messaging.groups) are forwarded as they are: their "type" is the
-frame type. Who may do what lives in messaging.access / messaging.services, not here; `self.rooms`
-is only the set of room groups this socket joined (loaded at connect, kept by room.joined/room.left).
+the result. Events to the user's group (messaging.groups) are forwarded as they are: their "type"
+is the frame type. Room frames arrive already encoded through the process's fan-out
+(messaging.fanout), which calls `deliver`. Who may do what lives in messaging.access /
+messaging.services, not here; `self.rooms` is only the set of rooms this socket is registered in
+(loaded at connect, kept by room.joined/room.left and the periodic re-read).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from cplatform import errors
 from cplatform.actor import ALL_ROLES, Actor
 from cplatform.exception_handler import to_domain_error
 from cplatform.serializers import validate_input
-from messaging import groups, presence, services
+from messaging import fanout, groups, presence, services
 from messaging import serializers as shapes
 from middlewares import firebase_auth
 
@@ -92,6 +94,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.typing_sent: dict[str, float] = {}
         self.tasks: list[asyncio.Task] = []
         self.counted_online = False
+        self.local: fanout.LocalRooms | None = None
         await self.accept()
         cookie = _session_cookie(self.scope)
         if not cookie:
@@ -118,9 +121,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         uid = self.actor.uid
         for room_id in self.viewing:
             await _call(presence.clear_viewing, uid, room_id)
+        if self.local is not None:
+            self.local.leave_all(self, self.rooms)
         await self.channel_layer.group_discard(groups.user_group(uid), self.channel_name)
-        for room_id in self.rooms:
-            await self.channel_layer.group_discard(groups.room_group(room_id), self.channel_name)
         if self.counted_online and await _call(presence.socket_closed, uid):
             await self._announce_presence(online=False)
 
@@ -138,9 +141,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.actor = actor
         self.rooms = await _call(services.socket_rooms, actor=actor)
         # Join the groups before anything else, so a client's first sync cannot miss a message.
+        self.local = await fanout.local_rooms(self.channel_layer)
         await self.channel_layer.group_add(groups.user_group(actor.uid), self.channel_name)
         for room_id in self.rooms:
-            await self.channel_layer.group_add(groups.room_group(room_id), self.channel_name)
+            await self.local.join(self, room_id)
         self.counted_online = True
         came_online = await _call(presence.socket_opened, actor.uid)
         await self._send({"type": "auth.ok", "uid": actor.uid, "role": actor.role, "rooms": list(self.rooms)})
@@ -199,7 +203,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             for room_id, kind in current.items():
                 if room_id not in self.rooms:
                     self.rooms[room_id] = kind
-                    await self.channel_layer.group_add(groups.room_group(room_id), self.channel_name)
+                    await self.local.join(self, room_id)
 
     # --- frames from the client -------------------------------------------------------------------
 
@@ -315,8 +319,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if now - self.typing_sent.get(room_id, 0.0) < TYPING_INTERVAL_SECONDS:
             return  # one typing event per room per 2 s is plenty, however often the client sends
         self.typing_sent[room_id] = now
-        await self.channel_layer.group_send(
-            groups.room_group(room_id), {"type": "typing", "room": room_id, "uid": self.actor.uid}
+        await fanout.publish(
+            room_id, {"type": "typing", "room": room_id, "uid": self.actor.uid}, skip_uid=self.actor.uid
         )
 
     async def on_room_open(self, frame: dict) -> None:
@@ -353,39 +357,31 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise errors.PermissionDenied("You are not a member of this chat room.")
         return room_id
 
-    # --- events from the channel layer (type "a.b" calls method a_b) -------------------------------
+    # --- room frames from the process's fan-out (messaging.fanout) -----------------------------------
+
+    @property
+    def uid(self) -> str | None:
+        return self.actor.uid if self.actor else None
+
+    async def deliver(self, message: dict) -> None:
+        """A room frame, already encoded and shared by every socket of the room in this process."""
+        if self.closing:
+            return
+        try:
+            await self.base_send(message)
+        except Exception:  # noqa: BLE001 - the peer is gone; see _send
+            self.closing = True
+
+    # --- events to the user's group (type "a.b" calls method a_b) ----------------------------------
 
     async def _forward(self, event: dict) -> None:
         await self._send({key: value for key, value in event.items() if not key.startswith("__")})
-
-    async def message_new(self, event: dict) -> None:
-        await self._forward(event)
-
-    async def message_updated(self, event: dict) -> None:
-        await self._forward(event)
-
-    async def message_deleted(self, event: dict) -> None:
-        await self._forward(event)
-
-    async def member_added(self, event: dict) -> None:
-        await self._forward(event)
-
-    async def member_removed(self, event: dict) -> None:
-        await self._forward(event)
 
     async def read(self, event: dict) -> None:
         await self._forward(event)
 
     async def notification_new(self, event: dict) -> None:
         await self._forward(event)
-
-    async def typing(self, event: dict) -> None:
-        if self.actor and event.get("uid") != self.actor.uid:
-            await self._forward(event)
-
-    async def presence(self, event: dict) -> None:
-        if self.actor and event.get("uid") != self.actor.uid:
-            await self._forward(event)
 
     async def room_joined(self, event: dict) -> None:
         room = event.get("room") or {}
@@ -394,7 +390,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if room_id not in self.rooms:
             self.rooms[room_id] = room.get("kind", "")
-            await self.channel_layer.group_add(groups.room_group(room_id), self.channel_name)
+            await self.local.join(self, room_id)
         await self._forward(event)
 
     async def room_left(self, event: dict) -> None:
@@ -402,7 +398,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if room_id in self.rooms:
             del self.rooms[room_id]
             self.viewing.discard(room_id)
-            await self.channel_layer.group_discard(groups.room_group(room_id), self.channel_name)
+            self.local.leave(self, room_id)
         await self._forward(event)
 
     # --- sending ------------------------------------------------------------------------------------
@@ -448,7 +444,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _announce_presence(self, *, online: bool) -> None:
         # Direct rooms only: announcing every arrival to a 200-member course room would cost
         # 200 frames per connect; group members see activity through messages instead.
-        event = {"type": "presence", "uid": self.actor.uid, "online": online}
-        for room_id, kind in self.rooms.items():
+        frame = {"type": "presence", "uid": self.actor.uid, "online": online}
+        for room_id, kind in list(self.rooms.items()):
             if kind == "direct":
-                await self.channel_layer.group_send(groups.room_group(room_id), event)
+                await fanout.publish(room_id, frame, skip_uid=self.actor.uid)

@@ -24,7 +24,7 @@ from firestore_operations import courses as course_store
 from firestore_operations import users as user_store
 from firestore_operations.chat_rooms import COURSE, DIRECT, GROUP
 from firestore_operations.pagination import Page
-from messaging import access, groups, notify
+from messaging import access, fanout, groups, notify
 from messaging import serializers as shapes
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,15 @@ def _broadcast(group: str, event: dict) -> None:
         async_to_sync(get_channel_layer().group_send)(group, event)
     except Exception:
         logger.exception("chat broadcast to %s failed", group)
+
+
+def _broadcast_to_room(room_id: str, frame: dict) -> None:
+    """Every socket in the room, in every process: encoded once, one channel-layer message per process
+    (messaging.fanout). Best effort, as _broadcast."""
+    try:
+        fanout.publish_sync(room_id, frame)
+    except Exception:
+        logger.exception("chat broadcast to room %s failed", room_id)
 
 
 def _announce_joined(room: dict, uid: str) -> None:
@@ -228,7 +237,7 @@ def add_room_member(*, actor: Actor, room_id: str, uid: str) -> dict:
     room, added = room_store.add_member(room_id, uid, name, check=check)
     if added:
         _announce_joined(room, uid)
-        _broadcast(groups.room_group(room_id), {"type": "member.added", "room": room_id, "uid": uid, "name": name})
+        _broadcast_to_room(room_id, {"type": "member.added", "room": room_id, "uid": uid, "name": name})
     return room
 
 
@@ -254,7 +263,7 @@ def remove_room_member(*, actor: Actor, room_id: str, uid: str) -> None:
     _, removed = room_store.remove_member(room_id, uid, check=check)
     if removed:
         _announce_left(room_id, uid)
-        _broadcast(groups.room_group(room_id), {"type": "member.removed", "room": room_id, "uid": uid})
+        _broadcast_to_room(room_id, {"type": "member.removed", "room": room_id, "uid": uid})
 
 
 # --- course rooms (kept by messaging.apps receivers of courses.signals) ---------------------------
@@ -285,7 +294,7 @@ def leave_every_room(*, uid: str) -> int:
             continue  # deleted meanwhile
         if removed:
             left += 1
-            _broadcast(groups.room_group(room_id), {"type": "member.removed", "room": room_id, "uid": uid})
+            _broadcast_to_room(room_id, {"type": "member.removed", "room": room_id, "uid": uid})
     return left
 
 
@@ -346,7 +355,7 @@ def remove_course_member(*, course_id: str, student_uid: str) -> None:
         return
     if removed:
         _announce_left(room_id, student_uid)
-        _broadcast(groups.room_group(room_id), {"type": "member.removed", "room": room_id, "uid": student_uid})
+        _broadcast_to_room(room_id, {"type": "member.removed", "room": room_id, "uid": student_uid})
 
 
 def rename_member_everywhere(*, uid: str, display_name: str) -> int:
@@ -424,8 +433,8 @@ def post_message(*, actor: Actor, room_id: str, content: str, client_id: str | N
 
 
 def _deliver_new_message(room: dict, message: dict) -> None:
-    _broadcast(
-        groups.room_group(room["id"]),
+    _broadcast_to_room(
+        room["id"],
         {"type": "message.new", "room": room["id"], "message": shapes.message_representation(message)},
     )
     # Group and course rooms notify nobody: a notification per member would be a write per member
@@ -475,8 +484,8 @@ def edit_message(*, actor: Actor, room_id: str, message_id: str, content: str) -
 
     message, changed = message_store.change_message(room_id, message_id, decide=decide, preview=preview_of)
     if changed:
-        _broadcast(
-            groups.room_group(room_id),
+        _broadcast_to_room(
+            room_id,
             {"type": "message.updated", "room": room_id, "message": shapes.message_representation(message)},
         )
     return message
@@ -503,8 +512,8 @@ def delete_message(*, actor: Actor, room_id: str, message_id: str) -> dict:
 
     message, changed = message_store.change_message(room_id, message_id, decide=decide, preview=preview_of)
     if changed:
-        _broadcast(
-            groups.room_group(room_id),
+        _broadcast_to_room(
+            room_id,
             {"type": "message.deleted", "room": room_id, "message": shapes.message_representation(message)},
         )
     return message
@@ -526,6 +535,8 @@ def mark_read(*, actor: Actor, room_id: str, message_id: str) -> dict:
             "last_read_message_id": mark["last_read_message_id"],
             "read_at": shapes.read_representation(result)["read_at"],
         }
-        target = groups.room_group(room_id) if room.get("kind") == DIRECT else groups.user_group(actor.uid)
-        _broadcast(target, event)
+        if room.get("kind") == DIRECT:
+            _broadcast_to_room(room_id, event)
+        else:
+            _broadcast(groups.user_group(actor.uid), event)
     return result

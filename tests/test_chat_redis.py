@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync
 
 from messaging import groups, presence, services
 from tests.conftest import ROOT, free_port, start_daphne
-from tests.ws_client import WsClient, actor_of, enroll
+from tests.ws_client import WsClient, actor_of, enroll, make_members
 
 pytestmark = pytest.mark.live
 
@@ -104,6 +104,53 @@ def test_a_member_added_through_one_process_joins_on_the_other(servers, dm, stud
         assert pupil.expect("room.joined")["room"]["id"] == room["id"]
         teacher.send({"type": "message.send", "room": room["id"], "content": "Hello group", "client_id": "g"})
         assert pupil.expect("message.new")["message"]["content"] == "Hello group"
+
+
+def test_a_room_split_over_both_processes_gets_every_message_in_order_as_the_same_text(servers, admin):
+    members = make_members(20)
+    room = services.create_group_room(actor=actor_of(admin), name="Hall", member_uids=[m.uid for m in members])
+    # Alternately on each process; the senders (the first six) too, so sends race across processes.
+    sockets = [WsClient(servers[n % 2], token=member.token, keep_raw=True) for n, member in enumerate(members)]
+    try:
+        for n in range(18):
+            sockets[n % 6].send({"type": "message.send", "room": room["id"], "content": f"m{n}", "client_id": f"s{n}"})
+        for ws in sockets:
+            assert [frame["message"]["seq"] for frame in ws.frames("message.new", 18)] == list(range(1, 19))
+        for ws in sockets:
+            ws.assert_no("message.new", within=0.1)
+        texts = sockets[0].raw_frames("message.new")
+        assert all(ws.raw_frames("message.new") == texts for ws in sockets)
+    finally:
+        for ws in sockets:
+            ws.close()
+
+
+def test_a_member_removed_through_one_process_stops_hearing_the_room_on_the_other(
+    servers, owner_teacher, other_teacher, student
+):
+    first, second = servers
+    enroll("course1", student.uid, owner_teacher.uid)
+    room = services.create_group_room(
+        actor=actor_of(owner_teacher), name="Club", member_uids=[student.uid, other_teacher.uid]
+    )
+    # The pupil's process keeps the room (the teacher's socket is there too): only the pupil leaves it.
+    with (
+        WsClient(second, token=student.token) as pupil,
+        WsClient(second, token=owner_teacher.token) as teacher,
+        WsClient(first, token=other_teacher.token) as colleague,
+    ):
+        response = requests.delete(
+            f"{first}/api/v1/chat/rooms/{room['id']}/members/{student.uid}",
+            headers={"Authorization": f"Bearer {owner_teacher.token}"},
+            timeout=10,
+        )
+        assert response.status_code == 204, response.text
+        assert pupil.expect("room.left")["room"] == room["id"]
+        assert teacher.expect("member.removed")["uid"] == student.uid
+        teacher.send({"type": "message.send", "room": room["id"], "content": "After you left", "client_id": "a"})
+        assert colleague.expect("message.new")["message"]["content"] == "After you left"
+        assert teacher.expect("message.new")["message"]["content"] == "After you left"
+        pupil.assert_no("message.new")
 
 
 def test_notifications_sent_to_a_users_group_reach_the_socket(servers, redis_url, student):

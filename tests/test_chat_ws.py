@@ -11,7 +11,7 @@ from websockets.exceptions import ConnectionClosed
 from authentication import identity
 from messaging import services
 from tests.conftest import call, start_daphne
-from tests.ws_client import WsClient, actor_of, enroll
+from tests.ws_client import WsClient, actor_of, enroll, make_members
 
 pytestmark = pytest.mark.live
 
@@ -249,6 +249,32 @@ class TestMessages:
                 for _ in range(45):
                     ws.send({"type": "ping"})
             assert ws.expect_close() == 4429
+
+
+class TestRoomFanOut:
+    def test_forty_sockets_get_every_message_once_in_seq_order_as_the_same_text(self, server, admin):
+        members = make_members(40)
+        room = services.create_group_room(actor=actor_of(admin), name="Hall", member_uids=[m.uid for m in members])
+        sockets = [WsClient(server, token=member.token, keep_raw=True) for member in members]
+        try:
+            # Ten senders at once: their sends are stored in parallel threads of the server, so
+            # broadcasts can finish out of seq order; every socket must still see 1, 2, 3...
+            for n in range(30):
+                frame = {"type": "message.send", "room": room["id"], "content": f"m{n}", "client_id": f"f{n}"}
+                sockets[n % 10].send(frame)
+            for ws in sockets:
+                received = [frame["message"] for frame in ws.frames("message.new", 30)]
+                assert [m["seq"] for m in received] == list(range(1, 31))
+                assert sorted(m["content"] for m in received) == sorted(f"m{n}" for n in range(30))
+            for ws in sockets:
+                ws.assert_no("message.new", within=0.1)
+            # Encoded once on the server: byte for byte the same frames on every socket.
+            texts = sockets[0].raw_frames("message.new")
+            assert len(texts) == 30
+            assert all(ws.raw_frames("message.new") == texts for ws in sockets)
+        finally:
+            for ws in sockets:
+                ws.close()
 
 
 class TestLiveMembership:

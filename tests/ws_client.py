@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from cplatform.actor import Actor
+
+PASSWORD = "correct-horse-7"
 
 
 class WsClient:
@@ -22,6 +26,7 @@ class WsClient:
         cookie: str | None = None,
         origin: str | None = None,
         query: str = "",
+        keep_raw: bool = False,
     ):
         url = base_url.replace("http://", "ws://", 1) + "/ws/" + (f"?{query}" if query else "")
         headers = {"Cookie": f"session={cookie}"} if cookie else None
@@ -29,6 +34,7 @@ class WsClient:
         self.ws = connect(url, origin=origin, additional_headers=headers, open_timeout=10, close_timeout=2).__enter__()
         self.pending: list[dict] = []
         self.hello: dict | None = None
+        self.raw: list[str] | None = [] if keep_raw else None  # every text frame as it came, in order
         if token:
             self.send({"type": "auth", "token": token})
             self.hello = self.expect("auth.ok")
@@ -40,7 +46,14 @@ class WsClient:
         self.ws.send(text)
 
     def _read(self, timeout: float) -> dict:
-        return json.loads(self.ws.recv(timeout=timeout))
+        text = self.ws.recv(timeout=timeout)
+        if self.raw is not None:
+            self.raw.append(text)
+        return json.loads(text)
+
+    def raw_frames(self, frame_type: str) -> list[str]:
+        """The exact text of every frame of this type read so far (keep_raw=True)."""
+        return [text for text in self.raw if json.loads(text).get("type") == frame_type]
 
     def expect(self, frame_type: str, *, timeout: float = 5.0, **match) -> dict:
         """The first frame of this type (and these field values), waiting up to `timeout` seconds."""
@@ -111,6 +124,20 @@ def enroll(course_id: str, student_uid: str, teacher_uid: str, status: str = "ac
     db().collection("enrollments").document(f"{course_id}_{student_uid}").set(
         {"course_id": course_id, "student_uid": student_uid, "teacher_uid": teacher_uid, "status": status}
     )
+
+
+def make_members(count: int, prefix: str = "member") -> list[SimpleNamespace]:
+    """`count` students with Auth accounts and ID tokens (uid, token), created concurrently."""
+    from authentication import services
+    from tests import emulators
+
+    def make(n: int) -> SimpleNamespace:
+        email = f"{prefix}{n:03d}@example.com"
+        profile = services.register_user(email=email, password=PASSWORD, display_name=f"Member {n}", role="student")
+        return SimpleNamespace(uid=profile["id"], token=emulators.sign_in(email, PASSWORD)["idToken"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(make, range(count)))
 
 
 def make_profiles(count: int, role: str = "student", prefix: str = "member") -> list[str]:
