@@ -38,4 +38,5 @@ def send_email(payload: dict) -> dict:
     if not to:
         raise background.PermanentFailure("an email without recipients")
     sent = mail.EmailMessage(subject=payload.get("subject") or "", body=payload.get("body") or "", to=to).send()
+    logger.info("sent an email to %d recipients", len(to))
     return {"sent": sent}

@@ -406,6 +406,7 @@ def run_tests(command: list[str]) -> int:
         shutil.rmtree(mail_dir, ignore_errors=True)
         mail_dir.mkdir(parents=True)
         env["TEST_MAIL_DIR"] = str(mail_dir)
+        env["TEST_WORKER_LOG"] = str(LOCAL / f"celery-test-{stack.profile['redis_port']}.log")
         worker_env = {
             **env,
             "EMAIL_BACKEND": "tests.mail_backend.GatedFileBackend",

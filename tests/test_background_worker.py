@@ -109,7 +109,15 @@ def test_a_direct_message_is_answered_before_its_email_and_push_go_out(api, othe
     before = sending_markers()
     hold_mail()  # the worker's mail server "hangs" until the gate opens
 
-    response = call(api, "post", f"/api/v1/messages/{owner_teacher.uid}", other_teacher, data={"content": text})
+    rid = f"dm-{uuid.uuid4().hex[:12]}"
+    response = call(
+        api,
+        "post",
+        f"/api/v1/messages/{owner_teacher.uid}",
+        other_teacher,
+        data={"content": text},
+        HTTP_X_REQUEST_ID=rid,
+    )
 
     assert response.status_code == 201, response.content
     [email_entry] = entries_of("email.send")
@@ -125,6 +133,10 @@ def test_a_direct_message_is_answered_before_its_email_and_push_go_out(api, othe
     )
     assert push_entry["result"] == {"pushed": 1, "forgotten": 0}
     wait_until(lambda: outbox.get_entry(email_entry["id"])["status"] == "done", what="the email entry done")
+    # The request's id travelled with the task: the worker's log lines about it carry it.
+    assert email_entry["request_id"] == rid
+    worker_log = Path(os.environ["TEST_WORKER_LOG"]).read_text(errors="replace")
+    assert f"[{rid}] sent an email to 1 recipients" in worker_log
 
 
 def test_the_verification_email_is_sent_by_the_worker(api, student):
