@@ -12,12 +12,11 @@ import time
 from math import ceil
 
 from django.conf import settings
-from django.core import mail
 from django.core.cache import cache
 
 from authentication import events, identity
 from authentication.access import MAX_CHILDREN, access_profile, children_of, get_profile_or_404
-from cplatform import errors, images, rate_limit, text
+from cplatform import background, errors, images, rate_limit, text
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import enrollments as enrollment_store
 from firestore_operations import errors as data_errors
@@ -199,12 +198,17 @@ def send_email_verification(*, actor: Actor, continue_url: str) -> None:
         message="A verification email was sent several times already; check your inbox and spam folder.",
     )
     link = identity.email_verification_link(profile["email"], continue_url=continue_url)
-    mail.EmailMessage(
-        subject="Confirm your email address",
-        body=f"Hello {profile.get('display_name') or ''},\n\nOpen this link to confirm your address:\n{link}\n\n"
-        "Until you do, the platform sends you no email.",
-        to=[profile["email"]],
-    ).send()
+    # Recorded in the outbox and sent by the worker: the request does not wait for SMTP, and a mail
+    # server that is down delays the email instead of losing it.
+    background.enqueue(
+        "email.send",
+        {
+            "to": [profile["email"]],
+            "subject": "Confirm your email address",
+            "body": f"Hello {profile.get('display_name') or ''},\n\nOpen this link to confirm your address:\n{link}\n\n"
+            "Until you do, the platform sends you no email.",
+        },
+    )
 
 
 def sync_email_verified(*, actor: Actor) -> dict:

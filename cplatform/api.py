@@ -10,9 +10,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cplatform import errors, health
-from cplatform.serializers import validate_input
-from middlewares.roles import PUBLIC
+from cplatform import background, errors, health
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, cursor_page_out, validate_input
+from middlewares.roles import ADMINS, PUBLIC
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +89,61 @@ class DocsView(SpectacularSwaggerView):
 
     roles = PUBLIC
     authentication_classes: list = []
+
+
+# --- background work, for admins ---------------------------------------------------------------
+
+# Bodies can hold one-time links (email verification): an admin sees whom and what, not the text.
+HIDDEN_PAYLOAD_KEYS = frozenset({"body"})
+
+
+class FailedTaskOut(serializers.Serializer):
+    id = serializers.CharField()
+    task = serializers.CharField()
+    attempts = serializers.IntegerField()
+    error = serializers.CharField()
+    request_id = serializers.CharField(allow_null=True)
+    payload = serializers.DictField()
+    created_at = IsoDateTimeField(allow_null=True)
+    failed_at = IsoDateTimeField()
+
+
+FailedTaskPageOut = cursor_page_out("FailedTaskPageOut", FailedTaskOut)
+
+
+def failed_task_representation(item: dict) -> dict:
+    payload = {key: value for key, value in (item.get("payload") or {}).items() if key not in HIDDEN_PAYLOAD_KEYS}
+    return FailedTaskOut(
+        {
+            **item,
+            "payload": payload,
+            "error": item.get("error") or "",
+            "task": item.get("task") or "",
+            "attempts": item.get("attempts") or 0,
+            "request_id": item.get("request_id"),
+            "created_at": item.get("created_at"),
+        }
+    ).data
+
+
+class FailedTaskListView(ApiView):
+    """Background tasks that ran out of attempts (emails, pushes), most recent first."""
+
+    roles = ADMINS
+
+    @extend_schema(parameters=[CursorPageQuery], responses=FailedTaskPageOut, tags=["admin"])
+    def get(self, request):
+        params = self.query(CursorPageQuery)
+        page = background.list_failed_tasks(actor=request.user, limit=params["limit"], cursor=params["cursor"] or None)
+        return Response(page_body(page, failed_task_representation))
+
+
+class FailedTaskRetryView(ApiView):
+    """Run a failed task again with a fresh set of attempts; it leaves the failed list."""
+
+    roles = ADMINS
+
+    @extend_schema(request=None, responses={202: None}, tags=["admin"])
+    def post(self, request, task_id: str):
+        background.retry_failed_task(actor=request.user, task_id=task_id)
+        return Response(status=202)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -174,6 +175,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "middlewares.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "middlewares.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -232,6 +234,56 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Background work (cplatform/background.py, cplatform/celery.py) --------------------------------
+# Celery with Redis as broker. The broker gets its own Redis database (db 1 of REDIS_URL by default)
+# so that clearing the cache never drops queued tasks.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"{REDIS_URL.rsplit('/', 1)[0]}/1" if REDIS_URL else "")
+# Without a broker (a bare `manage.py runserver`) the work runs inside the request, as before.
+TASKS_INLINE = env.bool("TASKS_INLINE", default=not CELERY_BROKER_URL)
+# A worker that dies mid-task holds its entry this long before the relay sends it again; longer than
+# any task takes (an SMTP timeout, an FCM batch).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# Beat runs the relay this often: the worst delay of a side effect whose kick failed (Redis down).
+OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=5.0)
+# The relay leaves a fresh entry alone this long: its kick is expected to have sent it already.
+OUTBOX_KICK_GRACE_SECONDS = env.float("OUTBOX_KICK_GRACE_SECONDS", default=10.0)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+# Done and failed entries carry expire_at this far ahead, for a Firestore TTL policy on outbox.expire_at.
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+# Daily and weekly digests go at this UTC hour (weekly on Mondays); held emails every 10 minutes.
+NOTIFICATION_DIGEST_HOUR_UTC = env.int("NOTIFICATION_DIGEST_HOUR_UTC", default=7)
+
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per worker process: a long task does not sit on others' messages.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "cplatform"
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers an unacknowledged message after this; the outbox lease covers the same case.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * OUTBOX_LEASE_SECONDS, "socket_connect_timeout": 2}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
+
+# Every periodic job, in one place. Add yours here; `make run` starts beat, which sends them.
+CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {"task": "cplatform.relay_outbox", "schedule": OUTBOX_RELAY_SECONDS},
+    "digest-held": {"task": "messaging.send_digests", "schedule": 600.0, "args": ("held",)},
+    "digest-daily": {
+        "task": "messaging.send_digests",
+        "schedule": crontab(minute=0, hour=NOTIFICATION_DIGEST_HOUR_UTC),
+        "args": ("daily",),
+    },
+    "digest-weekly": {
+        "task": "messaging.send_digests",
+        "schedule": crontab(minute=0, hour=NOTIFICATION_DIGEST_HOUR_UTC, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
@@ -252,6 +304,8 @@ EMAIL_BACKEND = env(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Where django.core.mail.backends.filebased.EmailBackend writes (the test stack's worker uses it).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / ".local" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cplatform <no-reply@cplatform.local>")
 
 # --- Notifications (messaging/dispatcher.py) -------------------------------------------------------
@@ -317,11 +371,29 @@ SPECTACULAR_SETTINGS = {
     "SECURITY": [{"firebaseIdToken": []}, {"sessionCookie": []}],
 }
 
+# One JSON object per line outside development (what log collectors parse); DEBUG keeps a plain
+# line. Both carry the request id (cplatform/jsonlog.py, middlewares/request_id.py).
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "cplatform.jsonlog.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "cplatform.jsonlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "django.channels.server": {"level": "WARNING"},
+        # The per-request line is for production log pipelines; development consoles stay quiet.
+        "cplatform.request": {"level": env("REQUEST_LOG_LEVEL", default="WARNING" if DEBUG else "INFO")},
+    },
 }

@@ -7,6 +7,8 @@ urlpatterns = [
     path("readyz", api.ReadyzView.as_view()),
     path("api/schema/", api.SchemaView.as_view(), name="schema"),
     path("api/docs/", api.DocsView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/admin/failed-tasks", api.FailedTaskListView.as_view()),
+    path("api/v1/admin/failed-tasks/<str:task_id>/retry", api.FailedTaskRetryView.as_view()),
     path("api/v1/", include("authentication.urls")),
     path("api/v1/", include("courses.urls")),
     path("api/v1/", include("messaging.urls")),

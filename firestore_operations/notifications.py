@@ -60,6 +60,12 @@ class NotificationWrite:
     notification: dict | None  # kind, title, body, data, actor_uid (read/created_at are added here)
     digest_period: str | None = None  # daily | weekly | held: queue an email for later
     digest_item: dict | None = None  # kind, title, body, data, actor_uid
+    notification_id: str | None = None  # drawn beforehand (new_notification_id) when the caller needs it
+
+
+def new_notification_id(uid: str) -> str:
+    """An id for a notification not yet written (pushes about it are recorded in the same batch)."""
+    return _notifications(uid).document().id
 
 
 def server_time(result) -> dt.datetime | None:
@@ -86,8 +92,11 @@ def _commit_with_retry(operations: list) -> list:
     return []
 
 
-def write_notifications(writes: list[NotificationWrite]) -> list[tuple[str, dt.datetime | None] | None]:
-    """Write every recipient's documents in as few batches as possible.
+def write_notifications(
+    writes: list[NotificationWrite], *, outbox_entries: list | None = None
+) -> list[tuple[str, dt.datetime | None] | None]:
+    """Write every recipient's documents in as few batches as possible; `outbox_entries` (the email
+    and push deliveries, firestore_operations.outbox.OutboxWrite) go in the last batch with them.
 
     Returns, per write, (notification id, created_at) - or None where no in-app notification was
     written (only a queued email).
@@ -103,7 +112,7 @@ def write_notifications(writes: list[NotificationWrite]) -> list[tuple[str, dt.d
         operations.clear()
 
     for write in writes:
-        ref = _notifications(write.uid).document() if write.notification is not None else None
+        ref = _notifications(write.uid).document(write.notification_id) if write.notification is not None else None
         written.append((ref.id, None) if ref else None)
         pending = []
         if ref is not None:
@@ -130,6 +139,11 @@ def write_notifications(writes: list[NotificationWrite]) -> list[tuple[str, dt.d
         if len(operations) + len(pending) > MAX_BATCH_WRITES:
             flush()
         operations.extend(pending)
+    # A big fan-out spills over several batches; each entry still commits with a notification batch.
+    for item in outbox_entries or []:
+        if len(operations) >= MAX_BATCH_WRITES:
+            flush()
+        operations.append((item.ref, item.data))
     if operations:
         flush()
     return [(entry[0], created.get(entry[0])) if entry else None for entry in written]

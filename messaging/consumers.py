@@ -24,7 +24,7 @@ from django.conf import settings
 from django.http.cookie import parse_cookie
 from django.http.request import validate_host
 
-from cplatform import errors
+from cplatform import errors, logcontext
 from cplatform.actor import ALL_ROLES, Actor
 from cplatform.exception_handler import to_domain_error
 from cplatform.serializers import validate_input
@@ -217,6 +217,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if isinstance(frame, errors.DomainError):
             await self._send_error(frame, {})
             return
+        # Each frame is one request: the client's `request_id` when sane, else a new one; it is in
+        # every log line of the frame, in the tasks it starts, and in the ack or error frame back.
+        token = logcontext.set_request_id(
+            logcontext.acceptable(frame.get("request_id") if isinstance(frame.get("request_id"), str) else None)
+            or logcontext.new_request_id()
+        )
+        try:
+            await self._handle(frame)
+        finally:
+            logcontext.reset_request_id(token)
+
+    async def _handle(self, frame: dict) -> None:
         if self.actor is None:
             if frame["type"] == "auth":
                 await self._auth_frame(frame)
@@ -415,7 +427,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.closing = True
 
     async def _ack(self, frame: dict, message: dict, *, created: bool | None = None) -> None:
-        body = {"type": "ack", "frame": frame["type"], "client_id": message.get("client_id")}
+        body = {
+            "type": "ack",
+            "frame": frame["type"],
+            "client_id": message.get("client_id"),
+            "request_id": logcontext.current_request_id(),
+        }
         if created is not None:
             body["created"] = created
         body["message"] = shapes.message_representation(message)
@@ -426,7 +443,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if err is None:
             logger.exception("chat frame %s failed", frame.get("type"))
             err = errors.DomainError("Something went wrong on our side; it has been logged.", code="server_error")
-        body = {"type": "error", **err.as_dict()["error"]}
+        body = {"type": "error", **err.as_dict()["error"], "request_id": logcontext.current_request_id()}
         if isinstance(err, errors.RateLimited):
             body["retry_after"] = err.retry_after
         if frame.get("type"):

@@ -5,10 +5,11 @@ Per recipient, with one batched lookup of all recipients' profiles and settings:
    a recipient who is looking at the room (messaging.presence);
 2. choose channels from the kind's group (in_app / email / push); during the recipient's quiet
    hours email is held for later and push is skipped (the in-app notification still lands);
-3. write every in-app notification and every queued email in batches - first, so a failed
-   delivery never loses a notification;
-4. deliver: `notification.new` on the user's socket group, immediate emails, push to devices
-   (forgetting tokens the push service reports gone).
+3. write every in-app notification, every queued digest item and an outbox entry per immediate
+   email and per push fan-out in one batch - so a stored notification always has its deliveries
+   on record (cplatform/background.py);
+4. deliver `notification.new` on the user's socket group, then kick the outbox entries: a Celery
+   worker sends the emails and pushes (forgetting tokens the push service reports gone).
 
 Nothing here raises into the caller: its own write (the message, the lesson) has already
 happened, and a notification problem must not turn that into an error. Failures are logged.
@@ -25,9 +26,11 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 
+from cplatform import background
 from firestore_operations import devices as device_store
 from firestore_operations import notification_settings as settings_store
 from firestore_operations import notifications as notification_store
+from firestore_operations import outbox as outbox_store
 from messaging import notification_services as rules
 from messaging import presence, push
 from messaging.groups import user_group
@@ -82,30 +85,50 @@ def _dispatch(*, recipient_uids, kind, title, body, data, actor_uid) -> None:
         return
 
     content = {"kind": kind, "title": title, "body": body, "data": data, "actor_uid": actor_uid}
+    for plan in plans:
+        if plan.in_app:
+            plan.notification_id = notification_store.new_notification_id(plan.uid)
     writes = [
         notification_store.NotificationWrite(
             uid=plan.uid,
             notification=content if plan.in_app else None,
+            notification_id=plan.notification_id,
             digest_period=plan.email if plan.email not in (None, "immediate") else None,
             digest_item=content,
         )
         for plan in plans
         if plan.in_app or plan.email not in (None, "immediate")
     ]
-    if writes:
-        try:
-            results = notification_store.write_notifications(writes)
-        except Exception:
-            # Logged with its content so it can be replayed; email and push still go out below.
-            logger.exception("could not store notification %s for %s: %r", kind, [w.uid for w in writes], content)
-        else:
-            by_uid = {write.uid: result for write, result in zip(writes, results, strict=True) if result}
-            for plan in plans:
-                plan.notification_id, plan.created_at = by_uid.get(plan.uid, (None, None))
+    # Email and push are outbox entries in the notifications' own batch: once the notification is
+    # stored, its email and push are on record too and a worker delivers them (the request never
+    # waits for SMTP or FCM, and a down Redis or worker only delays them).
+    entries = _email_entries(plans, kind=kind, title=title, body=body, data=data) + _push_entries(
+        plans, kind=kind, title=title, body=body, data=data
+    )
+    try:
+        results = notification_store.write_notifications(writes, outbox_entries=entries)
+    except Exception:
+        # Logged with its content so it can be replayed; email and push are still recorded below.
+        logger.exception("could not store notification %s for %s: %r", kind, [w.uid for w in writes], content)
+        for plan in plans:
+            plan.notification_id = None
+        entries = _record_entries_alone(entries)
+    else:
+        by_uid = {write.uid: result for write, result in zip(writes, results, strict=True) if result}
+        for plan in plans:
+            plan.notification_id, plan.created_at = by_uid.get(plan.uid, (None, None))
 
     _deliver_live(plans, content)
-    _deliver_email(plans, kind=kind, title=title, body=body, data=data)
-    _deliver_push(plans, kind=kind, title=title, body=body, data=data)
+    background.kick(entries)
+
+
+def _record_entries_alone(entries: list) -> list:
+    try:
+        outbox_store.write_entries(entries)
+    except Exception:
+        logger.exception("could not record %d email/push deliveries either", len(entries))
+        return []
+    return entries
 
 
 def _plan(uid: str, context: dict, *, kind: str, data: dict, now) -> _Plan | None:
@@ -178,30 +201,46 @@ def _first_in_window(uid: str, kind: str, data: dict) -> bool:
     return cache.add(f"notif-email:{uid}:{kind}:{about}", 1, settings.NOTIFICATION_COALESCE_SECONDS)
 
 
-def _deliver_email(plans: list[_Plan], *, kind: str, title: str, body: str, data: dict) -> None:
+def _email_entries(plans: list[_Plan], *, kind: str, title: str, body: str, data: dict) -> list:
     targets = [plan for plan in plans if plan.email == "immediate" and _first_in_window(plan.uid, kind, data)]
-    if not targets:
-        return
-    messages = [rules.immediate_email(plan.profile, kind=kind, title=title, body=body) for plan in targets]
-    rules.send_emails(messages)
+    entries = []
+    for plan in targets:
+        message = rules.immediate_email(plan.profile, kind=kind, title=title, body=body)
+        entries.append(
+            background.entry("email.send", {"to": list(message.to), "subject": message.subject, "body": message.body})
+        )
+    return entries
 
 
-def _deliver_push(plans: list[_Plan], *, kind: str, title: str, body: str, data: dict) -> None:
-    targets = [plan for plan in plans if plan.push]
-    if not targets:
-        return
-    try:
-        tokens = device_store.tokens_for_users([plan.uid for plan in targets])
-        messages = []
-        for plan in targets:
-            payload = push.data_payload({**data, "kind": kind, "notification_id": plan.notification_id})
-            messages += [
-                push.PushMessage(token=token, title=title, body=body, data=payload)
-                for token in tokens.get(plan.uid, [])
-            ]
-        gone = push.send(messages)
-        if gone:
-            device_store.delete_tokens(gone)
-            logger.info("forgot %d push tokens the push service reported unregistered", len(gone))
-    except Exception:
-        logger.exception("push for %s failed", kind)
+def _push_entries(plans: list[_Plan], *, kind: str, title: str, body: str, data: dict) -> list:
+    """One entry for all of this notification's pushes: the worker looks the devices up when it sends."""
+    recipients = [{"uid": plan.uid, "notification_id": plan.notification_id} for plan in plans if plan.push]
+    if not recipients:
+        return []
+    return [
+        background.entry(
+            "notification.push", {"kind": kind, "title": title, "body": body, "data": data, "recipients": recipients}
+        )
+    ]
+
+
+def deliver_push(payload: dict) -> dict:
+    """Send one notification's pushes to every device of its recipients, forgetting tokens gone for good.
+
+    Run by the worker (messaging/tasks.py). Raises what the device lookup raises (so it is retried).
+    """
+    recipients = payload.get("recipients") or []
+    data, kind = payload.get("data") or {}, payload.get("kind") or ""
+    tokens = device_store.tokens_for_users([item["uid"] for item in recipients])
+    messages = []
+    for item in recipients:
+        values = push.data_payload({**data, "kind": kind, "notification_id": item.get("notification_id")})
+        messages += [
+            push.PushMessage(token=token, title=payload.get("title") or "", body=payload.get("body") or "", data=values)
+            for token in tokens.get(item["uid"], [])
+        ]
+    gone = push.send(messages)
+    if gone:
+        device_store.delete_tokens(gone)
+        logger.info("forgot %d push tokens the push service reported unregistered", len(gone))
+    return {"pushed": len(messages) - len(gone), "forgotten": len(gone)}

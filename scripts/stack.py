@@ -1,7 +1,9 @@
 """Start the local Firebase stack (Auth + Firestore emulators, a GCS emulator) and run something on it.
 
-    python scripts/stack.py run               # emulators with persisted data, demo data, daphne on :8000
-    python scripts/stack.py test -- CMD ...   # throw-away emulators on other ports, run CMD, exit with its code
+    python scripts/stack.py run               # emulators with persisted data, demo data, Redis, daphne on
+                                              # :8000, a Celery worker and beat
+    python scripts/stack.py test -- CMD ...   # throw-away emulators, Redis and a Celery worker (beat inside)
+                                              # on other ports, run CMD, exit with its code
 
 Only the standard library is used here so that it works before Django is importable.
 Every process it starts gets its own process group and is stopped on exit (Ctrl-C included);
@@ -35,6 +37,7 @@ PROFILES = {
         "config": "firebase.json",
         "storage_port": 9023,
         "stripe_port": 8420,
+        "redis_port": 6390,
         "persist": True,
         "project": PROJECT_IDS["run"],
     },
@@ -42,6 +45,7 @@ PROFILES = {
         "config": "firebase.test.json",
         "storage_port": 9123,
         "stripe_port": 8520,
+        "redis_port": 6490,
         "persist": False,
         "project": PROJECT_IDS["test"],
     },
@@ -119,6 +123,11 @@ def base_env(profile: dict) -> dict[str, str]:
         }
     )
     env["STORAGE_BUCKET"] = f"{profile['project']}.appspot.com"
+    # Redis: db 0 is the cache and channel layer, db 1 the Celery broker (clearing one keeps the other).
+    redis = f"redis://127.0.0.1:{profile['redis_port']}"
+    env["CELERY_BROKER_URL"] = f"{redis}/1"
+    if profile["persist"]:
+        env["REDIS_URL"] = f"{redis}/0"
     # localstripe stands in for Stripe: any sk_test_ key works, and the webhook secret is the one
     # the stack registers with it (see Stack.start_localstripe).
     stripe_base = f"http://127.0.0.1:{profile['stripe_port']}"
@@ -144,6 +153,7 @@ class Stack:
             self.profile["config"] = offset_config(self.profile["config"], offset)
             self.profile["storage_port"] += offset
             self.profile["stripe_port"] += offset
+            self.profile["redis_port"] += offset
         self.env = base_env(self.profile)
         self.processes: list[tuple[str, subprocess.Popen]] = []
 
@@ -216,6 +226,7 @@ class Stack:
         )
 
         self.start_localstripe()
+        self.start_redis()
 
         ports = emulator_ports(self.profile["config"])
         self.wait_for("Auth emulator", f"http://127.0.0.1:{ports['auth']}/", log_path)
@@ -225,6 +236,61 @@ class Stack:
             f"http://127.0.0.1:{self.profile['storage_port']}/storage/v1/b/{self.env['STORAGE_BUCKET']}",
             LOCAL / f"storage-{self.mode}-{self.profile['storage_port']}.log",
         )
+
+    def start_redis(self) -> None:
+        """redis-server on 127.0.0.1 (the broker; under `run` also the cache and channel layer)."""
+        port = self.profile["redis_port"]
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "yes"]
+        if self.profile["persist"]:
+            args += ["--dir", str(LOCAL), "--dbfilename", "redis-run.rdb"]
+        else:
+            args += ["--save", "", "--appendonly", "no"]
+        log_path = LOCAL / f"redis-{self.mode}-{port}.log"
+        log_path.write_bytes(b"")
+        self.spawn("redis", args, self.env, log_path)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if not port_free(port):
+                log(f"Redis ready on 127.0.0.1:{port}")
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"[stack] redis-server did not start (log: {log_path})")
+
+    def start_worker(self, env: dict[str, str], *, beat_inside: bool) -> None:
+        """A Celery worker (and, for tests, beat inside it); waits until it takes tasks."""
+        port = self.profile["redis_port"]
+        log_path = LOCAL / f"celery-{self.mode}-{port}.log"
+        log_path.write_bytes(b"")
+        args = [sys.executable, "-m", "celery", "-A", "cplatform", "worker", "--loglevel", "INFO"]
+        if beat_inside:
+            args += [
+                "-B",
+                "-s",
+                str(LOCAL / f"celerybeat-{self.mode}-{port}"),
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+            ]
+        self.spawn("celery worker", args, env, log_path)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if b" ready." in log_path.read_bytes():
+                log("Celery worker ready")
+                return
+            for pname, proc in self.processes:
+                if proc.poll() is not None:
+                    sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
+                    raise SystemExit(f"[stack] {pname} exited with {proc.returncode}")
+            time.sleep(0.3)
+        raise SystemExit(f"[stack] the Celery worker did not start within 90s (log: {log_path})")
+
+    def start_beat(self, env: dict[str, str]) -> None:
+        """The scheduler of settings.CELERY_BEAT_SCHEDULE (outbox relay, digests)."""
+        schedule = LOCAL / f"celerybeat-{self.mode}"
+        args = [sys.executable, "-m", "celery", "-A", "cplatform", "beat", "--loglevel", "INFO", "-s", str(schedule)]
+        self.spawn("celery beat", args, env, LOCAL / f"celery-beat-{self.mode}.log")
 
     def start_localstripe(self) -> None:
         """localstripe (a fake Stripe) on 127.0.0.1; the run profile keeps its store in .local/."""
@@ -314,6 +380,9 @@ def run_dev() -> int:
             env,
         )
         stack.wait_for("app", f"http://{host}:{port}/healthz", LOCAL / "firebase-run-9023.log")
+        # Email, push and digests go through the queue: a worker runs them, beat schedules them.
+        stack.start_worker(env, beat_inside=False)
+        stack.start_beat(env)
         log(f"serving on http://{host}:{port}/  (Ctrl-C stops everything; data is kept in .local/)")
         return daphne.wait()
     except KeyboardInterrupt:
@@ -331,6 +400,20 @@ def run_tests(command: list[str]) -> int:
         stack.start_emulators()
         env = dict(stack.env)
         env.setdefault("DEBUG", "1")
+        # One real worker (with beat inside, relaying every second) for the whole run. Its email goes
+        # to files the tests read (tests/mail_backend.py); TEST_MAIL_DIR tells the tests where.
+        mail_dir = LOCAL / f"mail-test-{stack.profile['redis_port']}"
+        shutil.rmtree(mail_dir, ignore_errors=True)
+        mail_dir.mkdir(parents=True)
+        env["TEST_MAIL_DIR"] = str(mail_dir)
+        env["TEST_WORKER_LOG"] = str(LOCAL / f"celery-test-{stack.profile['redis_port']}.log")
+        worker_env = {
+            **env,
+            "EMAIL_BACKEND": "tests.mail_backend.GatedFileBackend",
+            "EMAIL_FILE_PATH": str(mail_dir),
+            "OUTBOX_RELAY_SECONDS": "1",
+        }
+        stack.start_worker(worker_env, beat_inside=True)
         return subprocess.run(command, check=False, cwd=ROOT, env=env).returncode
     except KeyboardInterrupt:
         return 130

@@ -58,6 +58,14 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def background_inline(request, settings):
+    """Outbox entries run inside the test process (Django's mail outbox, the memory push transport),
+    except in tests marked `worker`, which go through Redis to the stack's real Celery worker."""
+    settings.TASKS_INLINE = request.node.get_closest_marker("worker") is None
+    return settings.TASKS_INLINE
+
+
+@pytest.fixture(autouse=True)
 def clean_state(request):
     """Every test starts with empty Firestore and Auth emulators and an empty cache."""
     from django.core.cache import cache

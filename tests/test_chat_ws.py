@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 import pytest
 import requests
@@ -133,6 +134,16 @@ class TestMessages:
             other.assert_no("message.new")
         items = call(api, "get", f"/api/v1/chat/rooms/{dm}/messages", student).json()["items"]
         assert [m["id"] for m in items] == [first["message"]["id"]]
+
+    def test_acks_and_errors_carry_the_frames_request_id(self, server, dm, student, other_student):
+        with WsClient(server, token=student.token) as ws:
+            ws.send({"type": "message.send", "room": dm, "content": "traced", "request_id": "ws-trace-1"})
+            assert ws.expect("ack")["request_id"] == "ws-trace-1"
+            ws.send({"type": "message.send", "room": dm, "content": "untraced"})
+            assert re.fullmatch(r"[0-9a-f]{32}", ws.expect("ack")["request_id"])
+        with WsClient(server, token=other_student.token) as ws:
+            ws.send({"type": "message.send", "room": dm, "content": "hi", "request_id": "ws-trace-2"})
+            assert ws.expect("error")["request_id"] == "ws-trace-2"
 
     def test_sending_to_a_room_you_are_not_in_is_refused(self, server, dm, other_student):
         with WsClient(server, token=other_student.token) as ws:

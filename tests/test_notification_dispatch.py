@@ -334,7 +334,7 @@ class TestPush:
 
 
 class TestFailures:
-    def test_a_failing_push_and_email_do_not_raise_and_the_notification_is_kept(
+    def test_a_failing_push_and_email_do_not_raise_the_notification_is_kept_and_both_are_tried_again(
         self, api, monkeypatch, student, caplog
     ):
         add_device(api, student, "token-student-aaaaaaaa")
@@ -349,8 +349,12 @@ class TestFailures:
         monkeypatch.setattr("django.core.mail.EmailMessage.send", broken_send)
         lesson_created(student)
         assert len(stored(student)) == 1
-        assert "push for lesson.created failed" in caplog.text
-        assert "could not send an email" in caplog.text
+        assert "(notification.push) attempt 1 failed (RuntimeError: FCM is down)" in caplog.text
+        assert "(email.send) attempt 1 failed (ConnectionError: SMTP is down)" in caplog.text
+        entries = [snap.to_dict() for snap in db().collection("outbox").stream()]
+        assert sorted(entry["task"] for entry in entries) == ["email.send", "notification.push"]
+        assert {entry["status"] for entry in entries} == {"pending"}
+        assert all(entry["due_at"] > dt.datetime.now(dt.UTC) for entry in entries)
 
     def test_a_failing_socket_layer_does_not_lose_the_notification(self, monkeypatch, student):
         class BrokenLayer:

@@ -1,9 +1,8 @@
 """Send the queued notification emails: one email per user, then clear what was sent.
 
-Schedule it (cron, Cloud Scheduler):
-    daily   at a fixed hour:           python manage.py send_notification_digests --period daily
-    weekly  once a week:               python manage.py send_notification_digests --period weekly
-    held    every 10-15 minutes:       python manage.py send_notification_digests --period held
+Celery beat runs the same digests on its schedule (settings.CELERY_BEAT_SCHEDULE: held every 10
+minutes, daily, weekly); this command runs one by hand:
+    python manage.py send_notification_digests --period daily|weekly|held
 `held` releases emails kept back by quiet hours once the user's quiet hours are over.
 """
 
