@@ -7,6 +7,7 @@ alone). Errors always answer in the JSON error shape, whatever format was asked 
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 
 from analytics import csv_export, services
 from analytics import serializers as s
+from cplatform import errors
 from cplatform.api import ApiView
 from middlewares.roles import SIGNED_IN, TEACHERS_AND_ADMINS
 
@@ -43,6 +45,15 @@ def _schema(query, out, *, description: str):
 
 class ReportView(ApiView):
     renderer_classes = [JSONRenderer, CsvRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404 as exc:
+            # DRF answers an unknown ?format= with a bare 404; here it is a field a person got wrong.
+            raise errors.ValidationError(
+                "format must be json or csv.", fields={"format": ["Use json or csv."]}
+            ) from exc
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

@@ -11,6 +11,12 @@ from cplatform.serializers import IsoDateTimeField, StrictSerializer
 FORMATS = ("json", "csv")
 
 
+def _validate_timezone(value: str) -> str:
+    if value not in zoneinfo.available_timezones():
+        raise serializers.ValidationError("Not a time zone name (e.g. Europe/Paris).")
+    return value
+
+
 def _query_serializer(name: str, extra: dict) -> type[StrictSerializer]:
     # `from` is a Python keyword, so the fields are declared through a dict.
     fields = {
@@ -19,7 +25,12 @@ def _query_serializer(name: str, extra: dict) -> type[StrictSerializer]:
         ),
         "to": serializers.DateField(required=False, help_text="last local date (YYYY-MM-DD), default today"),
         "group": serializers.ChoiceField(choices=("day", "week", "month"), default="day"),
-        "tz": serializers.CharField(required=False, max_length=64, help_text="IANA time zone; default: the viewer's"),
+        "tz": serializers.CharField(
+            required=False,
+            max_length=64,
+            validators=[_validate_timezone],
+            help_text="IANA time zone; default: the viewer's",
+        ),
         "format": serializers.ChoiceField(choices=FORMATS, default="json"),
         **extra,
     }
@@ -45,16 +56,6 @@ WarningsIn = type(
         "__module__": __name__,
     },
 )
-
-
-def _validate_timezone(value: str) -> str:
-    if value not in zoneinfo.available_timezones():
-        raise serializers.ValidationError("Not a time zone name (e.g. Europe/Paris).")
-    return value
-
-
-for _serializer in (EngagementIn, ProgressIn, RevenueIn):
-    _serializer._declared_fields["tz"].validators.append(_validate_timezone)
 
 
 class ScopeOut(serializers.Serializer):
