@@ -15,3 +15,5 @@ profile_renamed = Signal()
 account_deleted = Signal()
 # uid, old_role, new_role: an admin changed the user's role.
 role_changed = Signal()
+# uid, role: a user signed in with email and password through the server (API or web form).
+user_signed_in = Signal()

@@ -167,6 +167,7 @@ def sign_in(*, email: str, password: str, client_ip: str) -> dict:
     profile = user_store.get_profile(tokens["uid"])
     if profile is None:
         raise errors.Unauthenticated("This account has no profile; contact an admin.", code="no_profile")
+    events.publish(events.user_signed_in, uid=tokens["uid"], role=profile.get("role"))
     return {**tokens, "user": profile}
 
 

@@ -50,3 +50,12 @@ lesson_scheduled = Signal()
 lesson_changed = Signal()
 # lesson: dict, reason: str, actor_uid - a scheduled lesson was cancelled.
 lesson_cancelled = Signal()
+# course_id, teacher_uid, viewer_uid, viewer_role - somebody opened a course (page or API).
+course_viewed = Signal()
+# query, result_count, actor_uid, actor_role - a catalog search's first page was answered.
+courses_searched = Signal()
+# lesson_id, course_id, teacher_uid, starts_at (datetime), marks: {student_uid: "present"|"absent"|"excused"}
+# - attendance of a lesson was taken (a re-mark repeats the student with the new status).
+attendance_marked = Signal()
+# course_id, teacher_uid, material_id, uid, role - a member downloaded a course material.
+material_downloaded = Signal()

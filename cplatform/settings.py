@@ -158,6 +158,23 @@ CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
 # Versions kept per item for the revision history (older ones are deleted as new ones are saved).
 CONTENT_REVISIONS_KEPT = env.int("CONTENT_REVISIONS_KEPT", default=10)
 
+# --- Analytics (analytics/: aggregates, reports, early warnings; docs/analytics.md) ----------------
+# Shards per daily counter document (platform, course, teacher): each event writes one shard picked
+# at random, so a popular course takes about this many writes per second before contention.
+ANALYTICS_COUNTER_SHARDS = env.int("ANALYTICS_COUNTER_SHARDS", default=8)
+# Early warnings: this many lessons missed in a row (excused ones skipped), or no activity for this
+# many days in an active course; the same student and course is flagged at most once per repeat window.
+ANALYTICS_WARN_MISSED_IN_A_ROW = env.int("ANALYTICS_WARN_MISSED_IN_A_ROW", default=2)
+ANALYTICS_WARN_INACTIVE_DAYS = env.int("ANALYTICS_WARN_INACTIVE_DAYS", default=14)
+ANALYTICS_WARN_REPEAT_DAYS = env.int("ANALYTICS_WARN_REPEAT_DAYS", default=7)
+# A student "completes" a course (progress report) with at least this share of marked lessons attended.
+ANALYTICS_COMPLETION_RATE = env.float("ANALYTICS_COMPLETION_RATE", default=0.8)
+# Longest date range of one report, and most student-course rows one progress report reads.
+ANALYTICS_MAX_RANGE_DAYS = env.int("ANALYTICS_MAX_RANGE_DAYS", default=366)
+ANALYTICS_MAX_PROGRESS_ROWS = env.int("ANALYTICS_MAX_PROGRESS_ROWS", default=5000)
+# Currency of an empty revenue report (no payment yet says which one the platform sells in).
+ANALYTICS_CURRENCY = env("ANALYTICS_CURRENCY", default="EUR")
+
 # --- Django -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "daphne",
@@ -171,6 +188,7 @@ INSTALLED_APPS = [
     "messaging",
     "payments",
     "content",
+    "analytics",
     "cplatform",  # project-wide management commands (seed_demo)
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("messaging.urls")),
     path("api/v1/", include("payments.urls")),
     path("api/v1/", include("content.urls")),
+    path("api/v1/", include("analytics.urls")),
     # Before the accounts pages: content serves visitors the landing page at "/" and hands
     # signed-in users to the accounts home (content may import authentication, not the reverse).
     path("", include("content.page_urls")),

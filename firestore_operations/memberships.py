@@ -84,6 +84,20 @@ def period_payments_between(start, end) -> list[dict]:
     return [snapshot_to_dict(snap) for snap in query.stream()]
 
 
+def sum_period_payments(start, end, *, currency: str) -> tuple[int, int]:
+    """(periods, amount) paid in [start, end) in one currency: one aggregation query, not a read per period."""
+    query = (
+        db()
+        .collection(PAYMENTS)
+        .where(filter=firestore.FieldFilter("currency", "==", currency))
+        .where(filter=firestore.FieldFilter("created_at", ">=", start))
+        .where(filter=firestore.FieldFilter("created_at", "<", end))
+    )
+    aggregation = query.count(alias="periods").sum("amount", alias="amount")
+    values = {result.alias: result.value for row in aggregation.get() for result in row}
+    return int(values.get("periods") or 0), int(values.get("amount") or 0)
+
+
 def attended_between(start, end) -> list[dict]:
     """Every "present" attendance record of lessons starting in [start, end) (a monthly report)."""
     query = (

@@ -366,6 +366,18 @@ def list_all_payments(
     return fetch_page(query, order=[("created_at", DESCENDING)], limit=limit, cursor=cursor, tag=f"admin-pay:{digest}")
 
 
+def totals_between(*, first_month: str, last_month: str) -> list[dict]:
+    """Every teacher's monthly totals documents in [first_month, last_month] (one query: teachers x months rows)."""
+    query = (
+        db()
+        .collection(EARNINGS)
+        .where(filter=firestore.FieldFilter("month", ">=", first_month))
+        .where(filter=firestore.FieldFilter("month", "<=", last_month))
+        .order_by("month")
+    )
+    return [snapshot_to_dict(snap) for snap in query.stream()]
+
+
 def teacher_totals(teacher_uid: str, *, first_month: str, last_month: str) -> list[dict]:
     """The teacher's monthly totals documents in [first_month, last_month] (one query, <= months rows)."""
     query = (

@@ -24,7 +24,7 @@ from firestore_operations import courses as course_store
 from firestore_operations import users as user_store
 from firestore_operations.chat_rooms import COURSE, DIRECT, GROUP
 from firestore_operations.pagination import Page
-from messaging import access, fanout, groups, notify
+from messaging import access, events, fanout, groups, notify
 from messaging import serializers as shapes
 
 logger = logging.getLogger(__name__)
@@ -429,6 +429,14 @@ def post_message(*, actor: Actor, room_id: str, content: str, client_id: str | N
     )
     if created:
         _deliver_new_message(room, message)
+        events.publish(
+            events.message_sent,
+            room_id=room["id"],
+            room_kind=room.get("kind", ""),
+            course_id=room.get("course_id"),
+            sender_uid=actor.uid,
+            sender_role=actor.role,
+        )
     return message, created
 
 

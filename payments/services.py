@@ -27,6 +27,7 @@ from firestore_operations import courses as course_store
 from firestore_operations import enrollments as enrollment_store
 from firestore_operations import invoices as invoice_store
 from firestore_operations import lessons as lesson_store
+from firestore_operations import memberships as membership_store
 from firestore_operations import payments as store
 from firestore_operations import users as user_store
 from firestore_operations.documents import server_time
@@ -764,6 +765,47 @@ def _months(first: str, last: str) -> list[str]:
         if month > 12:
             year, month = year + 1, 1
     return out
+
+
+def earnings_line(gross: int, refunds: int) -> dict:
+    """Gross, refunds, the platform fee on what was kept, and the teacher's net (docs/payments.md "Earnings")."""
+    kept = gross - refunds
+    fee = money.share(kept, bps=settings.PLATFORM_FEE_BPS) if kept > 0 else 0
+    return {"gross": gross, "refunds": refunds, "platform_fee": fee, "net": kept - fee}
+
+
+def revenue_totals(*, actor: Actor, first_month: str, last_month: str, teacher_uid: str | None = None) -> list[dict]:
+    """The stored monthly earnings totals (by currency and course) of one teacher or, for admins, of all.
+
+    Teachers get only their own. The analytics revenue report reads these instead of the payments.
+    Raises PermissionDenied.
+    """
+    if actor.role == TEACHER:
+        if teacher_uid not in (None, actor.uid):
+            raise errors.PermissionDenied("Teachers see only their own revenue.")
+        teacher_uid = actor.uid
+    elif actor.role != ADMIN:
+        raise errors.PermissionDenied("Revenue is for teachers and admins.", code="wrong_role")
+    if teacher_uid:
+        return store.teacher_totals(teacher_uid, first_month=first_month, last_month=last_month)
+    return store.totals_between(first_month=first_month, last_month=last_month)
+
+
+def membership_revenue(*, actor: Actor, months: list[tuple[str, dt.datetime, dt.datetime]]) -> list[dict]:
+    """Membership periods paid per month, per currency of the current plan (aggregation queries).
+
+    `months` is [(label, start, end)]. Raises PermissionDenied.
+    """
+    if actor.role != ADMIN:
+        raise errors.PermissionDenied("Membership revenue is for admins.", code="wrong_role")
+    plan = membership_store.get_plan() or {}
+    currencies = sorted({(plan.get(key) or {}).get("currency", "").upper() for key in ("monthly", "yearly")} - {""})
+    rows = []
+    for label, start, end in months:
+        for currency in currencies:
+            periods, amount = membership_store.sum_period_payments(start, end, currency=currency)
+            rows.append({"month": label, "currency": currency, "periods": periods, "amount": amount})
+    return rows
 
 
 def get_earnings(*, actor: Actor, first_month: str, last_month: str, group: str) -> dict:

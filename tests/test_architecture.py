@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
+    "analytics",
     "authentication",
     "courses",
     "payments",
@@ -70,6 +71,8 @@ def test_the_tree_keeps_every_contract(tree):
     ("module", "line", "contract"),
     [
         ("courses.access", "import messaging.services", "Apps depend in one direction"),
+        ("messaging.receivers", "import analytics.recorder", "Apps depend in one direction"),
+        ("analytics.api", "from firestore_operations import analytics", "Views, pages and consumers reach data"),
         ("courses.catalog.services", "import content.services", "Apps depend in one direction"),
         ("courses.enrolment.services", "import payments.services", "Apps depend in one direction"),
         ("payments.pages", "from firestore_operations import payments", "Views, pages and consumers reach data"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from courses import events
 from courses.access import PUBLISHED
 from courses.catalog import page_cache
 from cplatform import errors, text
@@ -474,4 +475,12 @@ def search_courses(*, actor: Actor, q: str, query: CatalogQuery, limit: int, cur
     extra = {"matched": len(ranked)}
     if not ranked and offset == 0:
         extra["suggestions"] = suggestions(terms, vocab if vocab is not None else search_store.read_vocab())
+    if offset == 0:  # paging through one search is still one search
+        events.publish(
+            events.courses_searched,
+            query=q,
+            result_count=len(ranked),
+            actor_uid=getattr(actor, "uid", None),
+            actor_role=getattr(actor, "role", None),
+        )
     return Page(items=items, next_cursor=next_cursor, extra=extra)

@@ -92,7 +92,15 @@ def create_course(*, actor: Actor, data: dict, course_id: str | None = None) -> 
 
 def get_course(*, actor: Actor, course_id: str) -> dict:
     """Raises NotFound (drafts are invisible to all but their teacher and admins)."""
-    return access_course(actor, course_id)
+    course = access_course(actor, course_id)
+    events.publish(
+        events.course_viewed,
+        course_id=course_id,
+        teacher_uid=course.get("teacher_uid", ""),
+        viewer_uid=getattr(actor, "uid", None),
+        viewer_role=getattr(actor, "role", None),
+    )
+    return course
 
 
 def _status_guard(changes: dict):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 
+from courses import events
 from courses.access import access_course, access_course_content
 from cplatform import errors
 from cplatform.actor import Actor
@@ -110,7 +111,7 @@ def get_material_download(*, actor: Actor, course_id: str, material_id: str) -> 
 
     A document whose blob has gone (deleted by hand, a failed clean-up) is a 404, never a 500.
     """
-    access_course_content(actor, course_id)
+    course = access_course_content(actor, course_id)
     material = _get_material_or_404(course_id, material_id)
     blob = storage.blob_info(material["storage_path"])
     if blob is None:
@@ -132,6 +133,14 @@ def get_material_download(*, actor: Actor, course_id: str, material_id: str) -> 
             disposition=names.content_disposition(download.file_name),
         )
         download = replace(download, redirect_url=url)
+    events.publish(
+        events.material_downloaded,
+        course_id=course_id,
+        teacher_uid=course.get("teacher_uid", ""),
+        material_id=material_id,
+        uid=actor.uid,
+        role=actor.role,
+    )
     return download
 
 

@@ -6,7 +6,7 @@ Every function takes the acting user explicitly and raises cplatform.errors on r
 from __future__ import annotations
 
 from authentication.access import linked_children
-from courses import clock
+from courses import clock, events
 from courses.access import access_course, access_lesson_for_write, is_owner
 from cplatform import errors
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
@@ -55,7 +55,16 @@ def mark_attendance(*, actor: Actor, lesson_id: str, records: list[dict]) -> lis
                 student_uids=outsiders,
             )
 
-    return attendance_store.mark_attendance(lesson_id, lesson["course_id"], marks, marked_by=actor.uid, check=check)
+    stored = attendance_store.mark_attendance(lesson_id, lesson["course_id"], marks, marked_by=actor.uid, check=check)
+    events.publish(
+        events.attendance_marked,
+        lesson_id=lesson_id,
+        course_id=lesson["course_id"],
+        teacher_uid=lesson["teacher_uid"],
+        starts_at=lesson["starts_at"],
+        marks=marks,
+    )
+    return stored
 
 
 def list_attendance(*, actor: Actor, lesson_id: str, limit: int, cursor: str | None) -> tuple[dict, Page]:
