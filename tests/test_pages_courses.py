@@ -104,17 +104,41 @@ def lesson(clock, owner_teacher, enrolled) -> dict:
 
 class TestWhoMaySeeWhat:
     @pytest.mark.parametrize(
-        "path", ["/courses/", "/courses/new/", "/schedule/", "/history/", "/courses/mine/", "/students/x/history/"]
+        "path", ["/courses/new/", "/schedule/", "/history/", "/courses/mine/", "/students/x/history/"]
     )
     def test_anonymous_visitors_are_sent_to_log_in(self, path):
         response = Client().get(path)
         assert response.status_code == 302
         assert response["Location"].startswith("/auth/login/?next=")
 
-    def test_anonymous_visitors_of_a_course_and_its_lessons_are_sent_to_log_in(self, course):
-        for path in (f"/courses/{course['id']}/", f"/courses/{course['id']}/lessons/"):
-            response = Client().get(path)
-            assert response.status_code == 302 and response["Location"].startswith("/auth/login/"), path
+    def test_anonymous_visitors_of_a_course_s_lessons_editor_are_sent_to_log_in(self, course):
+        response = Client().get(f"/courses/{course['id']}/lessons/")
+        assert response.status_code == 302 and response["Location"].startswith("/auth/login/")
+
+    def test_visitors_browse_the_catalog_and_open_a_course_page(self, course):
+        catalog = Client().get("/courses/")
+        assert catalog.status_code == 200
+        assert f"/courses/{course['id']}/" in catalog.content.decode()
+        response = Client().get(f"/courses/{course['id']}/")
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert f"/teachers/{course['teacher_uid']}/" in body
+        assert "sign-in-to-enrol" in body and "next=%2Fcourses%2F" in body
+        assert 'id="message-teacher"' not in body
+
+    def test_visitors_never_see_a_draft(self, owner_teacher):
+        draft = services.create_course(
+            actor=actor_of(owner_teacher),
+            data={
+                "title": "Secret draft",
+                "subject": "Maths",
+                "level": "beginner",
+                "language": "en",
+                "status": "draft",
+            },
+        )
+        assert Client().get(f"/courses/{draft['id']}/").status_code == 404
+        assert draft["id"] not in Client().get("/courses/").content.decode()
 
     def test_each_page_renders_for_its_roles(self, lesson, owner_teacher, student, parent, admin):
         course_id = lesson["course_id"]

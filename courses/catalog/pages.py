@@ -34,9 +34,9 @@ from courses.presenters import (
     validate_page_form,
 )
 from cplatform import errors
-from cplatform.actor import STUDENT, TEACHER
+from cplatform.actor import STUDENT, TEACHER, actor_or_visitor
 from cplatform.pages import FormErrors, flash, form_errors, page, parse_money, validate_form
-from middlewares.roles import SIGNED_IN, TEACHERS, TEACHERS_AND_ADMINS
+from middlewares.roles import PUBLIC, TEACHERS, TEACHERS_AND_ADMINS
 
 SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "rating": "Best rated", "popularity": "Most popular"}
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "BRL")
@@ -65,10 +65,11 @@ STATUS_MESSAGES = {
 # --- catalog -----------------------------------------------------------------------------------------
 
 
-@page(roles=SIGNED_IN)
+@page(roles=PUBLIC)
 @require_http_methods(["GET", "HEAD"])
 def catalog(request):
-    actor = request.actor
+    # Visitors browse the catalog too (published courses only: the search scopes by role).
+    actor = actor_or_visitor(request.actor)
     params = {name: request.GET.get(name, "").strip() for name in (*CATALOG_FIELDS, "cursor")}
     mine = actor.role == TEACHER and request.GET.get("mine") == "1"
     form = {name: params[name] for name in CATALOG_FIELDS}
@@ -117,8 +118,8 @@ def render_course(
     upload_form: dict | None = None,
 ):
     """The course page; the enrolment, feedback and material forms post elsewhere and come back here
-    with their failures."""
-    actor = request.actor
+    with their failures. Visitors see the public parts; enrolling, materials and chat ask to sign in."""
+    actor = actor_or_visitor(request.actor)
     course = services.get_course(actor=actor, course_id=course_id)
     manager = is_manager(actor, course)
     enrollment = None
@@ -171,12 +172,14 @@ def render_course(
         "upload_hint": f"PDF, Office and OpenDocument files, images, audio, video, ZIP or text; up to "
         f"{settings.MATERIAL_MAX_BYTES // (1024 * 1024)} MB.",
         "ratings": [5, 4, 3, 2, 1],
+        "visitor": not actor.uid,
+        "login_url": f"/auth/login/?{urlencode({'next': request.get_full_path()})}",
     }
     failures = [f for f in (enrol_failure, feedback_failure, upload_failure) if f]
     return render(request, "courses/detail.html", context, *failures)
 
 
-@page(roles=SIGNED_IN)
+@page(roles=PUBLIC)
 @require_http_methods(["GET", "HEAD"])
 def course_detail(request, course_id: str):
     return render_course(request, course_id)
