@@ -6,10 +6,13 @@ render. Failures come back as messages next to the fields (cplatform.pages.form_
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -278,7 +281,7 @@ def _render_profile(
         "photo_errors": photo_failure,
         "link_errors": link_failure,
         "link_form": link_form or {"code": ""},
-        "link_code": link_code,
+        "link_code": link_code or (_shown_link_code(request) if me.get("role") == STUDENT else None),
         "timezones": TIMEZONE_CHOICES,
         "locales": LOCALES,
         "currencies": CURRENCIES,
@@ -338,11 +341,41 @@ def profile_photo(request):
     return flash(redirect(PROFILE_URL), "Your new photo is up.")
 
 
-@page(roles=STUDENTS)
+LINK_CODE_COOKIE = "link_code"
+LINK_CODE_SALT = "cplatform.link_code"
+
+
+@page(roles=STUDENTS, back=PROFILE_URL)
 @require_POST
 def parent_link_code(request):
+    # Post/redirect/get: the code rides to the profile page in a signed cookie that lives as long as
+    # the code, so reloading the page shows the same code and never mints another.
     code = services.create_parent_link_code(actor=request.actor)
-    return _render_profile(request, link_code=code)
+    expires_at = code["expires_at"]
+    response = redirect(PROFILE_URL + "#family")
+    response.set_cookie(
+        LINK_CODE_COOKIE,
+        signing.dumps(
+            {"code": code["code"], "uid": request.actor.uid, "expires": expires_at.timestamp()}, salt=LINK_CODE_SALT
+        ),
+        max_age=max(1, int(expires_at.timestamp() - time.time())),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        path=PROFILE_URL,
+    )
+    return flash(response, "Here is your parent code. Give it to your parent.")
+
+
+def _shown_link_code(request) -> dict | None:
+    """The code this browser last asked for, while it is valid and belongs to the signed-in student."""
+    try:
+        data = signing.loads(request.COOKIES.get(LINK_CODE_COOKIE, ""), salt=LINK_CODE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("uid") != request.actor.uid or data.get("expires", 0) <= time.time():
+        return None
+    return {"code": data["code"], "expires_at": dt.datetime.fromtimestamp(data["expires"], dt.UTC)}
 
 
 @page(roles=PARENTS)

@@ -72,7 +72,7 @@ class TestRegisterPage:
     def test_a_bad_email_and_a_short_password_are_shown_next_to_their_fields(self):
         response = Client().post("/auth/register/", {**NEW, "email": "nope", "password": "short"})
         assert response.status_code == 400
-        assert "valid email" in field_error(response, "email")
+        assert "Enter an email address such as" in field_error(response, "email")
         assert "8 characters" in field_error(response, "password")
         assert b'value="nope"' in response.content  # what was typed stays in the form
         assert "session" not in response.cookies
@@ -284,9 +284,14 @@ class TestProfilePage:
 
 class TestFamily:
     def test_a_student_gets_a_code_that_links_a_parent(self, student, make_user):
-        code_page = signed_in(student).post("/profile/parent-code/")
-        assert code_page.status_code == 200
+        student_client = signed_in(student)
+        posted = student_client.post("/profile/parent-code/")
+        assert posted.status_code == 302 and posted["Location"] == "/profile/#family"
+        code_page = student_client.get("/profile/")
         code = re.search(r'id="link-code">([A-Z0-9]{8})<', code_page.content.decode()).group(1)
+        # Reloading shows the same code: nothing new is minted.
+        assert f'id="link-code">{code}<' in student_client.get("/profile/").content.decode()
+        assert student_client.get("/profile/parent-code/")["Location"] == "/profile/"
         mum = make_user("parent", name="Maria Mum")
         client = signed_in(mum)
         response = client.post("/profile/children/", {"code": code.lower()})

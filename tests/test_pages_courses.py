@@ -201,7 +201,7 @@ class TestCatalog:
         client = signed_in(student)
         response = client.get("/courses/?level=wizard")
         assert response.status_code == 400
-        assert "not a valid choice" in field_error(response, "level")
+        assert "Choose a level from the list." in field_error(response, "level")
         response = client.get("/courses/?cursor=garbage")
         assert response.status_code == 400 and "cursor" in text(response).lower()
         response = client.get("/courses/?q=%21%21%21")
@@ -291,7 +291,7 @@ class TestLessons:
         response = client.post(f"/courses/{course['id']}/lessons/", LESSON)
         assert response.status_code == 302, text(response)[:3000]
         page = client.get(response["Location"])
-        assert "“Linear equations” is scheduled for Wed 09 Jan 2030, 10:00." in text(page)
+        assert "“Linear equations” is scheduled for Wed 9 Jan 2030, 10:00 UTC." in text(page)
         assert "outside your weekly availability" not in text(page)
         assert "Linear equations" in text(page) and "Room 12" in text(page)
 
@@ -308,7 +308,9 @@ class TestLessons:
             f"/courses/{lesson['course_id']}/lessons/", {**LESSON, "title": "Clash", "starts_at": "2030-01-09T10:30"}
         )
         assert response.status_code == 400
-        assert "overlaps the lesson" in field_error(response, "starts_at")
+        error = field_error(response, "starts_at")
+        assert "overlaps your lesson “Linear equations”" in error and "10:00 UTC" in error
+        assert lesson["id"] not in error and "2030-01-09T" not in error
         assert 'value="Clash"' in text(response)
 
     def test_a_lesson_outside_the_availability_is_saved_with_a_warning(self, clock, course, owner_teacher):
@@ -498,3 +500,23 @@ class TestCsrf:
         response = client.post(f"/courses/{course['id']}/enrol/")
         assert response.status_code == 403
         assert enrolment_services.enrollment_store.get_enrollment(course["id"], student.uid) is None
+
+
+class TestPostRedirectGet:
+    def test_a_get_on_a_post_only_address_goes_to_its_page(self, course, student, owner_teacher):
+        for path, where in (
+            (f"/courses/{course['id']}/enrol/", f"/courses/{course['id']}/"),
+            (f"/courses/{course['id']}/feedback/", f"/courses/{course['id']}/"),
+            (f"/courses/{course['id']}/materials/m1/delete/", f"/courses/{course['id']}/"),
+            (f"/courses/{course['id']}/lessons/l1/cancel/", f"/courses/{course['id']}/lessons/"),
+            ("/notifications/read-all/", "/notifications/"),
+        ):
+            response = signed_in(student).get(path)
+            assert response.status_code == 302 and response["Location"] == where, path
+
+    def test_a_form_shown_again_with_errors_tells_the_browser_its_page_address(self, enrolled, student):
+        course = enrolled
+        response = signed_in(student).post(f"/courses/{course['id']}/feedback/", {"rating": "", "comment": ""})
+        assert response.status_code == 400
+        assert f'data-page-url="/courses/{course["id"]}/"' in text(response)
+        assert field_error(response, "rating") == "Choose a rating from 1 to 5 stars."

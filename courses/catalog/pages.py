@@ -277,7 +277,7 @@ def course_edit(request, course_id: str):
     return flash(redirect(f"/courses/{course_id}/"), "Your changes are saved.")
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/courses/{course_id}/edit/")
 @require_POST
 def course_status(request, course_id: str):
     course = access_course(request.actor, course_id, for_write=True)

@@ -13,7 +13,7 @@ from cplatform.pages import flash, form_errors, page, validate_form
 from middlewares.roles import STUDENTS
 
 
-@page(roles=STUDENTS)
+@page(roles=STUDENTS, back="/courses/{course_id}/")
 @require_POST
 def post_feedback(request, course_id: str):
     form = {"rating": request.POST.get("rating", ""), "comment": request.POST.get("comment", "")}
