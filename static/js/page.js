@@ -7,3 +7,17 @@
     window.history.replaceState(null, "", url + window.location.hash);
   }
 })();
+
+// Phones: the menu button opens and closes the navigation links.
+(function () {
+  "use strict";
+  var toggle = document.getElementById("nav-toggle");
+  var links = document.getElementById("nav-links");
+  if (!toggle || !links) {
+    return;
+  }
+  toggle.addEventListener("click", function () {
+    var open = links.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();
