@@ -375,3 +375,35 @@ class TestPeoplePage:
     def test_a_bad_filter_is_shown_next_to_its_field(self, owner_teacher):
         response = signed_in(owner_teacher).get("/users/", {"role": "wizard"})
         assert response.status_code == 400 and field_error(response, "role")
+
+
+class TestTeacherProfile:
+    def test_a_teacher_sets_weekly_availability_and_preferences(self, owner_teacher):
+        client = signed_in(owner_teacher)
+        half = client.post("/profile/availability/", {"start-0-0": "09:00"})
+        assert half.status_code == 400 and "Monday: give both a start and an end time." in half.content.decode()
+        backwards = client.post("/profile/availability/", {"start-2-0": "12:00", "end-2-0": "10:00"})
+        body = backwards.content.decode()
+        assert backwards.status_code == 400 and "Wednesday" in body and "weekday 2" not in body
+        saved = client.post("/profile/availability/", {"start-0-0": "09:00", "end-0-0": "12:00"})
+        assert saved.status_code == 302 and saved["Location"] == "/profile/#availability"
+        assert profile_of(owner_teacher)["teacher"]["availability"] == [
+            {"weekday": 0, "start": "09:00", "end": "12:00"}
+        ]
+        form = {
+            "display_name": "Ada Lovelace",
+            "timezone": "UTC",
+            "locale": "en",
+            "languages": "English, French",
+            "levels": ["beginner", "adult"],
+            "formats": ["online"],
+        }
+        assert client.post("/profile/", form).status_code == 302
+        prefs = profile_of(owner_teacher)["teacher"]["teaching_preferences"]
+        assert prefs == {"languages": ["English", "French"], "levels": ["beginner", "adult"], "formats": ["online"]}
+        page = client.get("/profile/").content.decode()
+        assert 'value="09:00"' in page and 'id="level-adult" checked' in page
+
+    def test_students_have_no_availability_form(self, student):
+        assert b'id="availability-form"' not in signed_in(student).get("/profile/").content
+        assert signed_in(student).post("/profile/availability/", {}).status_code == 403

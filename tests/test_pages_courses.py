@@ -520,3 +520,92 @@ class TestPostRedirectGet:
         assert response.status_code == 400
         assert f'data-page-url="/courses/{course["id"]}/"' in text(response)
         assert field_error(response, "rating") == "Choose a rating from 1 to 5 stars."
+
+
+def png_upload(name: str = "cover.png") -> SimpleUploadedFile:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (80, 50), (20, 140, 90)).save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+class TestTeacherTools:
+    def test_the_teacher_marks_attendance_and_the_history_shows_it(self, clock, lesson, student, owner_teacher):
+        client = signed_in(owner_teacher)
+        sheet = f"/courses/{lesson['course_id']}/lessons/{lesson['id']}/attendance/"
+        assert "once the lesson has started" in text(client.get(sheet))
+        clock.travel_to(START + dt.timedelta(minutes=70))
+        lessons_page = text(client.get(f"/courses/{lesson['course_id']}/lessons/?past=1"))
+        assert sheet in lessons_page
+        assert "Sam Student" in text(client.get(sheet))
+        empty = client.post(sheet, {})
+        assert empty.status_code == 400 and "Mark at least one student." in text(empty)
+        response = client.post(sheet, {f"mark-{student.uid}": "present"})
+        assert response.status_code == 302 and response["Location"] == sheet
+        assert "1 of 1 marked present" in text(client.get(sheet))
+        assert "Present" in text(signed_in(student).get("/history/"))
+        assert signed_in(student).get(sheet).status_code == 403
+
+    def test_the_teacher_replies_to_feedback_once(self, enrolled, student, owner_teacher):
+        course_id = enrolled["id"]
+        signed_in(student).post(f"/courses/{course_id}/feedback/", {"rating": "5", "comment": "Great"})
+        client = signed_in(owner_teacher)
+        reply_url = f"/courses/{course_id}/feedback/{student.uid}/reply/"
+        assert reply_url in text(client.get(f"/courses/{course_id}/"))
+        blank = client.post(reply_url, {"reply": ""})
+        assert blank.status_code == 400 and "Please fill this in." in text(blank)
+        response = client.post(reply_url, {"reply": "Thank you, Sam!"})
+        assert response.status_code == 302
+        page = text(signed_in(student).get(f"/courses/{course_id}/"))
+        assert "Thank you, Sam!" in page and reply_url not in page
+        assert signed_in(student).post(reply_url, {"reply": "Me too"}).status_code == 403
+
+    def test_the_teacher_uploads_a_cover_that_the_cards_show(self, course, owner_teacher, student):
+        client = signed_in(owner_teacher)
+        refused = client.post(
+            f"/courses/{course['id']}/cover/", {"cover": SimpleUploadedFile("x.png", b"not an image")}
+        )
+        assert refused.status_code == 400 and field_error(refused, "cover")
+        response = client.post(f"/courses/{course['id']}/cover/", {"cover": png_upload()})
+        assert response.status_code == 302, text(response)[:2000]
+        cover = f"/api/v1/courses/{course['id']}/cover?v=1"
+        assert cover in text(Client().get("/courses/")) and cover in text(client.get(f"/courses/{course['id']}/edit/"))
+        assert Client().get(cover).status_code == 200
+
+    def test_the_roster_shows_waitlisted_students(self, owner_teacher, student, other_student):
+        full = services.create_course(
+            actor=actor_of(owner_teacher),
+            data={
+                "title": "Tiny class",
+                "subject": "Maths",
+                "level": "beginner",
+                "language": "en",
+                "status": "published",
+                "capacity": 1,
+            },
+        )
+        enrolment_services.enroll_student(actor=actor_of(student), course_id=full["id"])
+        enrolment_services.enroll_student(actor=actor_of(other_student), course_id=full["id"])
+        page = text(signed_in(owner_teacher).get(f"/courses/{full['id']}/"))
+        waitlist = page.split('id="waitlist"')[1].split("</ol>")[0]
+        assert "Olive Outsider" in waitlist and "Sam Student" not in waitlist
+
+    def test_a_draft_is_deleted_and_a_published_course_offers_no_delete(self, course, owner_teacher):
+        draft = services.create_course(
+            actor=actor_of(owner_teacher),
+            data={"title": "Half-baked", "subject": "Maths", "level": "beginner", "language": "en", "status": "draft"},
+        )
+        client = signed_in(owner_teacher)
+        assert 'id="delete-course"' in text(client.get(f"/courses/{draft['id']}/edit/"))
+        assert 'id="delete-course"' not in text(client.get(f"/courses/{course['id']}/edit/"))
+        response = client.post(f"/courses/{draft['id']}/delete/")
+        assert response.status_code == 302 and response["Location"] == "/courses/?mine=1"
+        assert client.get(f"/courses/{draft['id']}/").status_code == 404
+
+    def test_the_editor_offers_languages_and_subject_suggestions(self, owner_teacher):
+        page = text(signed_in(owner_teacher).get("/courses/new/"))
+        assert '<select id="language" name="language"' in page and '<option value="fr">French</option>' in page
+        assert 'list="subject-suggestions"' in page and '<datalist id="subject-suggestions">' in page
