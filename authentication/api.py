@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from authentication import access, services
 from authentication import serializers as s
+from cplatform.actor import actor_or_visitor
 from cplatform.api import ApiView, page_body
 from cplatform.client_address import client_address
 from middlewares.roles import ADMINS, PARENTS, PUBLIC, SIGNED_IN, STUDENTS, TEACHERS, TEACHERS_AND_ADMINS
@@ -90,11 +91,12 @@ class MyPhotoView(ApiView):
 
 
 class UserPhotoView(ApiView):
-    roles = SIGNED_IN
+    # Public for teachers' photos (their public profile pages show them); the service asks the rest to sign in.
+    roles = PUBLIC
 
     @extend_schema(responses={(200, "image/*"): bytes}, tags=["profile"])
     def get(self, request, uid: str):
-        data, content_type = services.get_user_photo(actor=request.user, uid=uid)
+        data, content_type = services.get_user_photo(actor=actor_or_visitor(request.user), uid=uid)
         response = HttpResponse(data, content_type=content_type)
         response["Cache-Control"] = "private, max-age=86400"
         return response

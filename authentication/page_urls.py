@@ -11,6 +11,7 @@ urlpatterns = [
     path("auth/logout/", pages.logout, name="logout"),
     path("profile/", pages.profile, name="profile"),
     path("profile/photo/", pages.profile_photo, name="profile-photo"),
+    path("profile/availability/", pages.profile_availability, name="profile-availability"),
     path("profile/parent-code/", pages.parent_link_code, name="profile-parent-code"),
     path("profile/children/", pages.link_child, name="profile-link-child"),
     path("profile/children/<str:uid>/unlink/", pages.unlink_child, name="profile-unlink-child"),

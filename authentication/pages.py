@@ -6,10 +6,14 @@ render. Failures come back as messages next to the fields (cplatform.pages.form_
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
+import re
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,7 +37,7 @@ from cplatform.pages import (
     safe_next,
     validate_form,
 )
-from middlewares.roles import PARENTS, PUBLIC, SIGNED_IN, STUDENTS, TEACHERS_AND_ADMINS
+from middlewares.roles import PARENTS, PUBLIC, SIGNED_IN, STUDENTS, TEACHERS, TEACHERS_AND_ADMINS
 
 PROFILE_URL = "/profile/"
 ROLE_LABELS = {STUDENT: "Student", TEACHER: "Teacher", PARENT: "Parent", ADMIN: "Admin"}
@@ -45,6 +49,19 @@ ROLE_PITCHES = {
 # Amounts are typed in major units (25.50) and stored in minor units (2550): two-decimal currencies only.
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "BRL")
 LOCALES = ("en", "en-GB", "en-US", "fr", "de", "es", "it", "nl", "pt", "pt-BR", "pl", "sv")
+LOCALE_LABELS = {
+    "en": "English", "en-GB": "English (UK, 24-hour clock)", "en-US": "English (US, 12-hour clock)",
+    "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano", "nl": "Nederlands",
+    "pt": "Português", "pt-BR": "Português (Brasil)", "pl": "Polski", "sv": "Svenska",
+}  # fmt: skip
+LEVEL_LABELS = {level: level.capitalize() for level in s.LEVELS}
+FORMAT_LABELS = {"online": "Online", "in_person": "In person", "one_to_one": "One to one", "group": "Groups"}
+LANGUAGE_SUGGESTIONS = (
+    "English", "French", "German", "Spanish", "Italian", "Portuguese", "Dutch", "Polish", "Swedish",
+    "Arabic", "Chinese", "Hindi", "Japanese", "Russian", "Turkish", "Ukrainian",
+)  # fmt: skip
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SLOTS_PER_DAY = 2
 TIMEZONE_CHOICES = sorted(s.TIMEZONES)
 
 REGISTER_FIELDS = ("email", "password", "display_name", "role")
@@ -61,7 +78,10 @@ PROFILE_FIELDS = (
     "grade_level",
     "interests",
     "learning_goals",
+    "languages",
 )
+# Multiple-choice fields of the profile form (checkboxes).
+PROFILE_LISTS = ("levels", "formats")
 # Where the API's nested error paths land on the flat profile form.
 PROFILE_ALIASES = {
     "teacher.subjects": "subjects",
@@ -70,6 +90,9 @@ PROFILE_ALIASES = {
     "student.grade_level": "grade_level",
     "student.interests": "interests",
     "student.learning_goals": "learning_goals",
+    "teacher.teaching_preferences.languages": "languages",
+    "teacher.teaching_preferences.levels": "levels",
+    "teacher.teaching_preferences.formats": "formats",
 }
 SEARCH_FIELDS = ("q", "role", "subject")
 SEARCH_PAGE_SIZE = 20
@@ -211,6 +234,9 @@ def _profile_form(me: dict) -> dict:
         "grade_level": student.get("grade_level", ""),
         "interests": ", ".join(student.get("interests", [])),
         "learning_goals": student.get("learning_goals", ""),
+        "languages": ", ".join((teacher.get("teaching_preferences") or {}).get("languages", [])),
+        "levels": list((teacher.get("teaching_preferences") or {}).get("levels", [])),
+        "formats": list((teacher.get("teaching_preferences") or {}).get("formats", [])),
     }
 
 
@@ -231,7 +257,14 @@ def _profile_changes(form: dict, role: str | None) -> dict:
     problems: dict = {}
     if role == TEACHER:
         rate, rate_problems = parse_money(form["hourly_rate"], form["currency"])
-        data["teacher"] = {"subjects": _split_list(form["subjects"])}
+        data["teacher"] = {
+            "subjects": _split_list(form["subjects"]),
+            "teaching_preferences": {
+                "levels": form.get("levels", []),
+                "languages": _split_list(form.get("languages", "")),
+                "formats": form.get("formats", []),
+            },
+        }
         if rate_problems:
             problems["hourly_rate"] = rate_problems
         else:
@@ -260,6 +293,8 @@ def _render_profile(
     link_failure: FormErrors | None = None,
     link_form: dict | None = None,
     link_code: dict | None = None,
+    availability: list[dict] | None = None,
+    availability_failure: FormErrors | None = None,
 ):
     actor = request.actor
     me = services.get_my_profile(actor=actor)
@@ -278,9 +313,14 @@ def _render_profile(
         "photo_errors": photo_failure,
         "link_errors": link_failure,
         "link_form": link_form or {"code": ""},
-        "link_code": link_code,
+        "link_code": link_code or (_shown_link_code(request) if me.get("role") == STUDENT else None),
         "timezones": TIMEZONE_CHOICES,
-        "locales": LOCALES,
+        "locales": [(code, LOCALE_LABELS[code]) for code in LOCALES],
+        "level_choices": list(LEVEL_LABELS.items()),
+        "format_choices": list(FORMAT_LABELS.items()),
+        "language_suggestions": LANGUAGE_SUGGESTIONS,
+        "availability": availability or _availability_rows(me),
+        "availability_errors": availability_failure or FormErrors(),
         "currencies": CURRENCIES,
         "photo_hint": f"JPEG, PNG or WebP, up to {settings.PROFILE_PHOTO_MAX_BYTES // (1024 * 1024)} MB.",
         "rate_display": _rate_display(me),
@@ -291,7 +331,9 @@ def _render_profile(
         context["children"] = [_person(child) for child in services.list_my_children(actor=actor)]
     elif me.get("role") == STUDENT:
         context["parents"] = [_person(parent) for parent in services.list_my_parents(actor=actor)]
-    return render_form(request, "profile/profile.html", context, failure, photo_failure, link_failure)
+    return render_form(
+        request, "profile/profile.html", context, failure, photo_failure, link_failure, context["availability_errors"]
+    )
 
 
 def _person(profile: dict) -> dict:
@@ -310,11 +352,12 @@ def profile(request):
     if request.method != "POST":
         return _render_profile(request)
     form = {name: request.POST.get(name, "") for name in PROFILE_FIELDS}
+    form.update({name: request.POST.getlist(name) for name in PROFILE_LISTS})
     try:
         changes = _profile_changes(form, request.actor.role)
         services.update_my_profile(actor=request.actor, changes=changes)
     except errors.DomainError as exc:
-        failure = form_errors(exc, field_names=PROFILE_FIELDS, aliases=PROFILE_ALIASES)
+        failure = form_errors(exc, field_names=(*PROFILE_FIELDS, *PROFILE_LISTS), aliases=PROFILE_ALIASES)
         return _render_profile(request, form=form, failure=failure)
     return flash(redirect(PROFILE_URL), "Your profile is saved.")
 
@@ -338,11 +381,99 @@ def profile_photo(request):
     return flash(redirect(PROFILE_URL), "Your new photo is up.")
 
 
-@page(roles=STUDENTS)
+# --- weekly availability (teachers) -----------------------------------------------------------------
+
+
+def _availability_rows(me: dict) -> list[dict]:
+    """Seven weekdays with SLOTS_PER_DAY start/end pairs each, filled from the saved slots."""
+    slots = (me.get("teacher") or {}).get("availability", [])
+    rows = []
+    for weekday, name in enumerate(WEEKDAYS):
+        mine = [slot for slot in slots if int(slot.get("weekday", -1)) == weekday][:SLOTS_PER_DAY]
+        pairs = [{"start": slot.get("start", ""), "end": slot.get("end", "")} for slot in mine]
+        pairs += [{"start": "", "end": ""}] * (SLOTS_PER_DAY - len(pairs))
+        rows.append({"weekday": weekday, "name": name, "slots": pairs})
+    return rows
+
+
+def _slots_from(post) -> tuple[list[dict], list[dict], dict]:
+    """The form's rows, the filled slots, and problems found on the page (a half-filled slot)."""
+    rows, slots, problems = [], [], {}
+    for weekday, name in enumerate(WEEKDAYS):
+        pairs = []
+        for index in range(SLOTS_PER_DAY):
+            start = post.get(f"start-{weekday}-{index}", "").strip()
+            end = post.get(f"end-{weekday}-{index}", "").strip()
+            pairs.append({"start": start, "end": end})
+            if start and end:
+                slots.append({"weekday": weekday, "start": start, "end": end})
+            elif start or end:
+                problems.setdefault("slots", []).append(f"{name}: give both a start and an end time.")
+        rows.append({"weekday": weekday, "name": name, "slots": pairs})
+    return rows, slots, problems
+
+
+def _day_names(text: str) -> str:
+    # The service names days by number (weekday 0 = Monday), which is for programs.
+    return re.sub(r"on weekday (\d)", lambda m: f"on {WEEKDAYS[int(m.group(1))]}", text)
+
+
+@page(roles=TEACHERS, back=PROFILE_URL)
+@require_POST
+def profile_availability(request):
+    rows, slots, problems = _slots_from(request.POST)
+    try:
+        if problems:
+            raise errors.ValidationError(FIX_FIELDS, fields=problems)
+        data = validate_form(s.AvailabilityIn, {"slots": slots})
+        services.set_my_availability(actor=request.actor, slots=data["slots"])
+    except errors.ValidationError as exc:
+        failure = form_errors(exc, field_names=("slots",))
+        failure.fields = {name: [_day_names(text) for text in texts] for name, texts in failure.fields.items()}
+        failure.message = _day_names(failure.message)
+        return _render_profile(request, availability=rows, availability_failure=failure)
+    count = len(slots)
+    return flash(
+        redirect(PROFILE_URL + "#availability"),
+        f"Your weekly availability is saved ({count} time slot{'s' * (count != 1)}).",
+    )
+
+
+LINK_CODE_COOKIE = "link_code"
+LINK_CODE_SALT = "cplatform.link_code"
+
+
+@page(roles=STUDENTS, back=PROFILE_URL)
 @require_POST
 def parent_link_code(request):
+    # Post/redirect/get: the code rides to the profile page in a signed cookie that lives as long as
+    # the code, so reloading the page shows the same code and never mints another.
     code = services.create_parent_link_code(actor=request.actor)
-    return _render_profile(request, link_code=code)
+    expires_at = code["expires_at"]
+    response = redirect(PROFILE_URL + "#family")
+    response.set_cookie(
+        LINK_CODE_COOKIE,
+        signing.dumps(
+            {"code": code["code"], "uid": request.actor.uid, "expires": expires_at.timestamp()}, salt=LINK_CODE_SALT
+        ),
+        max_age=max(1, int(expires_at.timestamp() - time.time())),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        path=PROFILE_URL,
+    )
+    return flash(response, "Here is your parent code. Give it to your parent.")
+
+
+def _shown_link_code(request) -> dict | None:
+    """The code this browser last asked for, while it is valid and belongs to the signed-in student."""
+    try:
+        data = signing.loads(request.COOKIES.get(LINK_CODE_COOKIE, ""), salt=LINK_CODE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("uid") != request.actor.uid or data.get("expires", 0) <= time.time():
+        return None
+    return {"code": data["code"], "expires_at": dt.datetime.fromtimestamp(data["expires"], dt.UTC)}
 
 
 @page(roles=PARENTS)

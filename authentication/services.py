@@ -364,8 +364,14 @@ def set_my_photo(*, actor: Actor, upload) -> dict:
 
 
 def get_user_photo(*, actor: Actor, uid: str) -> tuple[bytes, str]:
-    """The photo bytes and type, for whoever may see the profile. Raises NotFound, PermissionDenied."""
-    profile, _scope = access_profile(actor, uid)
+    """The photo bytes and type, for whoever may see the profile (visitors: teachers' photos only, which
+    their public pages show). Raises NotFound, PermissionDenied, Unauthenticated."""
+    try:
+        profile, _scope = access_profile(actor, uid)
+    except errors.PermissionDenied:
+        if not actor.uid:
+            raise errors.Unauthenticated("Sign in to see this photo.") from None
+        raise
     path = profile.get("photo_path")
     data = storage.read_bytes(path) if path else None
     if data is None:

@@ -29,6 +29,7 @@ from content.access import DRAFT, PENDING, PUBLISHED, can_manage, is_admin, requ
 from content.services import Kind
 from courses.catalog import search as course_search
 from courses.catalog import services as course_services
+from courses.presenters import course_view, stars
 from cplatform import errors
 from cplatform.actor import TEACHER
 from cplatform.pages import FormErrors, flash, form_errors, page, render_form, validate_form
@@ -345,9 +346,21 @@ def teacher_profile(request, uid: str):
     courses = course_search.list_courses(
         actor=services.ANONYMOUS, query=course_search.CatalogQuery(teacher=uid), limit=24, cursor=None
     )
+    # The teacher's rating: every review of her published courses counts once.
+    rated = [course for course in courses.items if course.get("rating_count")]
+    reviews = sum(int(course["rating_count"]) for course in rated)
+    rating = (
+        sum(float(course["rating_avg"]) * int(course["rating_count"]) for course in rated) / reviews if reviews else 0
+    )
     context = {
         "teacher": teacher,
-        "courses": courses.items,
+        "photo_url": account_services.photo_url({"id": uid, **teacher}),
+        "initials": account_pages.initials(teacher["name"]),
+        "courses": [course_view(course) for course in courses.items],
+        "rating_label": f"{rating:.1f}" if reviews else "",
+        "rating_stars": stars(rating) if reviews else "",
+        "review_count": reviews,
+        "level_labels": [level.capitalize() for level in teacher["levels"]],
         "canonical": _absolute(request, f"/teachers/{uid}/"),
     }
     return _shell(request, "content/teacher.html", context)

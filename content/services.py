@@ -609,16 +609,25 @@ def can_edit(actor: Actor | None, kind: Kind, item_id: str) -> bool:
 
 
 def public_teacher(uid: str) -> dict:
-    """A teacher's public profile (name, bio, subjects). Raises NotFound (unknown, or not a teacher)."""
+    """A teacher's public profile (name, bio, photo, subjects, teaching languages and levels).
+
+    Raises NotFound (unknown, disabled, or not a teacher)."""
     profile = user_store.get_profile(uid) if store.valid_id(uid) else None
-    if profile is None or profile.get("role") != "teacher":
+    if profile is None or profile.get("role") != "teacher" or profile.get("disabled"):
         raise errors.NotFound("No such teacher.")
     teacher = profile.get("teacher") or {}
+    preferences = teacher.get("teaching_preferences") or {}
     return {
         "uid": uid,
         "name": profile.get("display_name", ""),
         "bio": profile.get("bio") or "",
         "subjects": teacher.get("subjects", []),
+        "languages": preferences.get("languages", []),
+        "levels": preferences.get("levels", []),
+        "has_photo": bool(profile.get("photo_path") or profile.get("external_photo_url")),
+        "photo_path": profile.get("photo_path"),
+        "photo_version": profile.get("photo_version", 0),
+        "external_photo_url": profile.get("external_photo_url"),
     }
 
 

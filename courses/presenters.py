@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from authentication import services as account_services
+from authentication.viewer import viewer
 from courses import clock
 from courses.access import ARCHIVED, DRAFT, PUBLISHED
 from courses.catalog.serializers import course_representation
@@ -30,13 +30,7 @@ STATUS_LABELS = {DRAFT: "Draft", PUBLISHED: "Published", ARCHIVED: "Archived"}
 
 def zone(request) -> zoneinfo.ZoneInfo:
     """The viewer's time zone (one profile read per request, remembered on the request)."""
-    if not hasattr(request, "_cp_zone"):
-        try:
-            name = account_services.get_my_profile(actor=request.actor).get("timezone") or "UTC"
-            request._cp_zone = zoneinfo.ZoneInfo(name)
-        except (errors.NotFound, zoneinfo.ZoneInfoNotFoundError, ValueError):
-            request._cp_zone = zoneinfo.ZoneInfo("UTC")
-    return request._cp_zone
+    return viewer(request).zone
 
 
 def render(request, template: str, context: dict, *failures: FormErrors):

@@ -32,3 +32,20 @@ class Actor:
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+
+# Who a signed-out visitor is on the public pages and endpoints (the catalog, a course's page): no
+# uid and no role, so every role check and membership rule answers "no" and only published courses
+# and public fields are shown.
+@dataclass(frozen=True)
+class _Visitor(Actor):
+    is_authenticated = False
+    is_anonymous = True
+
+
+VISITOR = _Visitor(uid="", email="", role=None, via="none")
+
+
+def actor_or_visitor(actor) -> Actor:
+    """The signed-in Actor, or VISITOR for a signed-out request (None or the middleware's stand-in)."""
+    return actor if isinstance(actor, Actor) else VISITOR

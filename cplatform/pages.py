@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -56,18 +57,28 @@ ERROR_TITLES = {
 # --- the gate ------------------------------------------------------------------------------------
 
 
-def page(*, roles):
+def page(*, roles, back: str | None = None):
     """Admit `roles` (a role set from middlewares.roles, or PUBLIC) to a page view.
 
     Anonymous visitors of a protected page go to the login page with `?next=`; signed-in users of
     the wrong role get the 403 page. Domain errors the view lets through become error pages (an
     expired session mid-request goes back to login). `request.actor` is the verified Actor (or the
     anonymous stand-in on public pages) and `request.flash` the message left by the previous page.
+
+    Post/redirect/get: `back` (a path with the view's keyword arguments, "/courses/{course_id}/")
+    is the page a POST-only view belongs to. A GET there is redirected to it (a bookmarked or
+    reloaded form address never shows a bare 405; without `back`, the parent path), and a POST
+    that answers with a page (a form with errors) tells the browser, through `request.page_url`
+    (base.html, static/js/page.js), to show that page's address, so a reload never re-submits.
     """
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
+            home = back.format(**kwargs) if back else None
+            if home and request.method in ("GET", "HEAD"):
+                return HttpResponseRedirect(home)
+            request.page_url = home or request.get_full_path()
             actor = page_actor(request)
             try:
                 check_roles(actor, roles)
@@ -87,6 +98,8 @@ def page(*, roles):
                 if isinstance(err, errors.Unauthenticated):
                     return redirect_to_login(request)
                 response = error_page(request, err)
+            if response.status_code == 405 and request.method in ("GET", "HEAD"):
+                return HttpResponseRedirect(_parent_path(request.path))
             # The message was shown on this page: forget it (unless the view leaves a new one, or
             # redirects before anything was rendered).
             if (
@@ -104,6 +117,12 @@ def page(*, roles):
         return wrapper
 
     return decorate
+
+
+def _parent_path(path: str) -> str:
+    """/courses/x/enrol/ -> /courses/x/: where a POST-only address without a declared page leads."""
+    parent = path.rstrip("/").rsplit("/", 1)[0]
+    return f"{parent}/" if parent else "/"
 
 
 def is_bad_input(exc: Exception) -> bool:
@@ -234,7 +253,8 @@ def form_errors(
     )
     for path, messages in _flat_fields(domain.fields):
         target = _field_for(path, names, aliases)
-        for message in messages:
+        leaf = path.rsplit(".", 1)[-1]
+        for message in (human_message(text, target or leaf) for text in messages):
             if target is None:
                 label = path.rsplit(".", 1)[-1].replace("_", " ") if path else ""
                 text = f"{label.capitalize()}: {message}" if label and label != "non field errors" else message
@@ -245,6 +265,66 @@ def form_errors(
     if result.message == FIX_FIELDS and not result.fields:
         result.message = "Please correct the following."
     return result
+
+
+# Django REST framework's default messages, said the way a person filling in a form needs to hear them.
+# One place for every page (form_errors runs each message through human_message).
+_DEFAULT_MESSAGES: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"^This field (may not be blank|is required|may not be null)\.$"), "Please fill this in."),
+    (re.compile(r"^A valid integer is required\.$"), "Enter a whole number, such as 3."),
+    (re.compile(r"^A valid number is required\.$"), "Enter a number, such as 2.5."),
+    (re.compile(r"^Ensure this value is greater than or equal to (\S+)\.$"), "Use {0} or more."),
+    (re.compile(r"^Ensure this value is less than or equal to (\S+)\.$"), "Use {0} or less."),
+    (re.compile(r"^Ensure this field has no more than (\d+) characters\.$"), "Use at most {0} characters."),
+    (re.compile(r"^Ensure this field has at least (\d+) characters\.$"), "Use at least {0} characters."),
+    (re.compile(r"^Ensure this field has no more than (\d+) elements\.$"), "Give at most {0}."),
+    (re.compile(r"^Ensure this field has at least (\d+) elements\.$"), "Give at least {0}."),
+    (re.compile(r"^This list may not be empty\.$"), "Choose at least one."),
+    (re.compile(r'^".*" is not a valid choice\.$'), "Choose one of the options in the list."),
+    (re.compile(r"^This value does not match the required pattern\.$"), "This is not in the expected form."),
+    (re.compile(r"^Enter a valid URL\.$"), "Enter a full web address, starting with https://"),
+    (re.compile(r"^Enter a valid email address\.$"), "Enter an email address such as name@example.com."),
+    (re.compile(r"^Datetime has wrong format\..*"), "Pick a date and a time."),
+    (re.compile(r"^Date has wrong format\..*"), "Pick a date."),
+    (re.compile(r"^Must be a valid boolean\.$"), "Choose yes or no."),
+    (re.compile(r"^Not a valid string\.$"), "Enter some text."),
+    (re.compile(r"^Expected a (list|dictionary) of items but got type .*"), "This is not in the expected form."),
+    (re.compile(r"^The submitted data was not a file\..*|^No file was submitted\.$"), "Choose a file to upload."),
+    (re.compile(r"^The submitted file is empty\.$"), "That file is empty; choose another one."),
+    (re.compile(r"^Unknown field\.$"), "This form sent something unexpected; reload the page and try again."),
+]
+# What a pattern field expects, by the form field's name (the generic text above is the fallback).
+PATTERN_HINTS = {
+    "language": "Choose a language from the list.",
+    "currency": "Choose a currency from the list.",
+    "locale": "Choose a language and region from the list.",
+    "start": "Use a time such as 09:00.",
+    "end": "Use a time such as 17:30.",
+    "phone": "Digits, spaces, brackets and dashes, optionally starting with +.",
+    "code": "Enter the 8-character code (letters and digits) from your child's profile.",
+}
+
+
+# Fields whose every default message is better said one way (a choice made with radio buttons).
+FIELD_MESSAGES = {
+    "rating": "Choose a rating from 1 to 5 stars.",
+    "level": "Choose a level from the list.",
+    "status": "Choose one of the options in the list.",
+}
+
+
+def human_message(message: str, field_name: str = "") -> str:
+    """A framework default message rewritten for a person ("This field may not be blank." -> "Please
+    fill this in."); messages our own code wrote pass through unchanged."""
+    for pattern, text in _DEFAULT_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            if field_name in FIELD_MESSAGES:
+                return FIELD_MESSAGES[field_name]
+            if text == "This is not in the expected form." and field_name in PATTERN_HINTS:
+                return PATTERN_HINTS[field_name]
+            return text.format(*match.groups())
+    return message
 
 
 def _flat_fields(fields, prefix: str = ""):

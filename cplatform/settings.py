@@ -219,7 +219,10 @@ TEMPLATES = [
                 "django.template.context_processors.csrf",
                 "middlewares.firebase_auth.actor_context",
                 "payments.pages.stripe_context",
+                "authentication.viewer.viewer_context",
             ],
+            # `{% when value %}`: every page shows moments by one rule (authentication/viewer.py).
+            "builtins": ["authentication.templatetags.cptime"],
         },
     },
 ]

@@ -41,6 +41,21 @@ GROUP_LABELS = {
     "feedback": ("Feedback", "Ratings and reviews of your courses"),
     "payments": ("Payments", "Receipts and payment problems"),
 }
+# What a group means to each role; a group a role never receives is not offered to it (its current
+# values ride along in hidden fields, so saving the form never changes them).
+ROLE_HINTS = {
+    "student": {
+        "enrollments": "Your enrolments and waitlist places",
+        "lessons": "New, moved and cancelled lessons of your courses",
+        "payments": "Your receipts and payment problems",
+    },
+    "parent": {
+        "enrollments": "Your children's enrolments and waitlist places",
+        "lessons": "New, moved and cancelled lessons of your children's courses",
+    },
+    "admin": {"enrollments": "Enrolments you make or follow"},
+}
+TEACHER_ONLY_GROUPS = frozenset({"feedback"})
 CHANNEL_LABELS = {"in_app": "In the app", "email": "Email", "push": "Push"}
 EMAIL_MODE_LABELS = {
     "immediate": "Right away",
@@ -144,14 +159,16 @@ def notification_link(item: dict) -> str:
     return ""
 
 
-def _settings_form(values: dict) -> dict:
+def _settings_form(values: dict, role: str | None) -> dict:
     quiet = values.get("quiet_hours") or {}
+    hints = ROLE_HINTS.get(role or "", {})
     return {
         "groups": [
             {
                 "key": group,
                 "label": GROUP_LABELS[group][0],
-                "hint": GROUP_LABELS[group][1],
+                "hint": hints.get(group, GROUP_LABELS[group][1]),
+                "hidden": group in TEACHER_ONLY_GROUPS and role != "teacher",
                 "channels": [
                     {"key": channel, "label": CHANNEL_LABELS[channel], "on": values["groups"][group][channel]}
                     for channel in notification_services.CHANNELS
@@ -199,7 +216,8 @@ def _render_notifications(request, *, settings_form: dict | None = None, setting
         "is_next_page": bool(cursor),
         "list_error": list_error,
         "unread_count": notification_services.count_my_unread_notifications(actor=actor),
-        "settings": settings_form or _settings_form(notification_services.get_notification_settings(actor=actor)),
+        "settings": settings_form
+        or _settings_form(notification_services.get_notification_settings(actor=actor), actor.role),
         "email_modes": list(EMAIL_MODE_LABELS.items()),
         "errors": settings_errors,
     }
@@ -236,7 +254,7 @@ def read_all_notifications(request):
     return flash(redirect("/notifications/"), message)
 
 
-def _settings_changes(post) -> tuple[dict, dict]:
+def _settings_changes(post, role: str | None) -> tuple[dict, dict]:
     """The form as the API's PUT body (validated by its own serializer) and the form to show again."""
     groups = {
         group: {channel: post.get(f"{group}.{channel}") == "on" for channel in notification_services.CHANNELS}
@@ -255,7 +273,8 @@ def _settings_changes(post) -> tuple[dict, dict]:
             "email_mode": body["email_mode"],
             "quiet_hours": {"start": start, "end": end} if quiet else None,
             "timezone": post.get("timezone_shown", "UTC")[:64],
-        }
+        },
+        role,
     )
     shown["quiet"], shown["quiet_start"], shown["quiet_end"] = quiet, start or "22:00", end or "07:00"
     return body, shown
@@ -264,7 +283,7 @@ def _settings_changes(post) -> tuple[dict, dict]:
 @page(roles=SIGNED_IN)
 @require_POST
 def notification_settings(request):
-    body, shown = _settings_changes(request.POST)
+    body, shown = _settings_changes(request.POST, request.actor.role)
     try:
         changes = validate_form(ns.NotificationSettingsIn, body)
         notification_services.update_notification_settings(actor=request.actor, changes=changes)

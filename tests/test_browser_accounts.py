@@ -115,6 +115,13 @@ def test_the_pages_fit_a_phone_screen(phone_page, live_server):  # noqa: F811
         role="teacher",
     )
     assert_fits("profile")
+    # One header row: the brand and the menu button (with the user's name, not an email) side by side.
+    toggle = phone_page.locator("#nav-toggle")
+    expect(toggle).to_contain_text("Tomasz Teacher-Wojciechowski")
+    brand_box, toggle_box = phone_page.locator(".brand").bounding_box(), toggle.bounding_box()
+    assert abs((brand_box["y"] + brand_box["height"] / 2) - (toggle_box["y"] + toggle_box["height"] / 2)) < 8
+    expect(phone_page.locator("#logout-button")).to_be_hidden()
+    toggle.click()
     expect(phone_page.locator("#logout-button")).to_be_in_viewport()
     for path, name in (("/", "home-teacher"), ("/users/", "people"), ("/users/?role=wizard", "people-error")):
         phone_page.goto(f"{url}{path}")

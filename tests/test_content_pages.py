@@ -199,6 +199,22 @@ class TestTeacherProfile:
         assert "Ada Lovelace" in html and "Geometry" in html
         assert Client().get(f"/teachers/{student.uid}/").status_code == 404
 
+    def test_it_shows_languages_rating_and_asks_visitors_to_sign_in_to_message(self, api, owner_teacher, student):
+        course_id = published_course(api, owner_teacher, title="Geometry")
+        prefs = {"teaching_preferences": {"levels": ["beginner"], "languages": ["English", "French"], "formats": []}}
+        assert call(api, "patch", "/api/v1/me", owner_teacher, data={"teacher": prefs}).status_code == 200
+        assert call(api, "post", f"/api/v1/courses/{course_id}/enrollment", student).status_code in (200, 201)
+        review = {"rating": 4, "comment": "Clear and kind."}
+        assert call(api, "post", f"/api/v1/courses/{course_id}/feedback", student, data=review).status_code in (
+            200,
+            201,
+        )
+        html = Client().get(f"/teachers/{owner_teacher.uid}/").content.decode()
+        assert "English, French" in html and "4.0 out of 5 from 1 review" in html
+        assert 'id="sign-in-to-message"' in html and 'id="message-teacher"' not in html
+        signed = signed_in(student).get(f"/teachers/{owner_teacher.uid}/").content.decode()
+        assert 'id="message-teacher"' in signed
+
 
 class TestEditorPages:
     def test_editors_only(self, student, parent):

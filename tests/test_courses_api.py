@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from courses import events as signals
+from courses.catalog import serializers as s
 from firestore_operations.client import db
 from tests.conftest import assert_error, call
 from tests.emulators import firestore_rest
@@ -157,9 +158,10 @@ class TestRead:
     def test_an_unknown_course_is_404(self, api, student):
         assert_error(call(api, "get", "/api/v1/courses/nope", student), 404, "not_found")
 
-    def test_it_needs_a_sign_in(self, api, owner_teacher):
+    def test_changing_it_needs_a_sign_in(self, api, owner_teacher):
         course = create_course(api, owner_teacher)
-        assert_error(api.get(f"/api/v1/courses/{course['id']}"), 401)
+        assert_error(api.patch(f"/api/v1/courses/{course['id']}", {"title": "Mine now"}, format="json"), 401)
+        assert_error(api.delete(f"/api/v1/courses/{course['id']}"), 401)
 
 
 class TestUpdate:
@@ -392,8 +394,23 @@ class TestCatalog:
     def test_relevance_needs_a_search(self, api, student):
         assert "sort" in assert_error(call(api, "get", "/api/v1/courses?sort=relevance", student), 400)["fields"]
 
-    def test_it_needs_a_sign_in(self, api):
-        assert_error(api.get("/api/v1/courses"), 401)
+    def test_visitors_read_the_catalog_and_published_courses_only(self, api, owner_teacher, student):
+        published = create_course(api, owner_teacher)
+        draft = create_course(api, owner_teacher, status="draft", title="Secret draft")
+        response = api.get("/api/v1/courses")
+        assert response.status_code == 200, response.content
+        ids = [item["id"] for item in response.json()["items"]]
+        assert published["id"] in ids and draft["id"] not in ids
+        searched = api.get("/api/v1/courses?q=secret")
+        assert searched.status_code == 200 and draft["id"] not in [i["id"] for i in searched.json()["items"]]
+        # The same public fields a signed-in reader gets, nothing more (no storage paths, no private data).
+        anonymous = api.get(f"/api/v1/courses/{published['id']}").json()
+        signed_in = call(api, "get", f"/api/v1/courses/{published['id']}", student).json()
+        assert anonymous == signed_in and "cover_path" not in anonymous
+        assert set(anonymous) == set(s.CourseOut().fields)
+        assert_error(api.get(f"/api/v1/courses/{draft['id']}"), 404)
+        assert_error(api.get("/api/v1/courses?mine=true"), 403)
+        assert_error(api.post("/api/v1/courses", COURSE, format="json"), 401)
 
 
 class TestRules:

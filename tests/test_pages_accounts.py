@@ -72,7 +72,7 @@ class TestRegisterPage:
     def test_a_bad_email_and_a_short_password_are_shown_next_to_their_fields(self):
         response = Client().post("/auth/register/", {**NEW, "email": "nope", "password": "short"})
         assert response.status_code == 400
-        assert "valid email" in field_error(response, "email")
+        assert "Enter an email address such as" in field_error(response, "email")
         assert "8 characters" in field_error(response, "password")
         assert b'value="nope"' in response.content  # what was typed stays in the form
         assert "session" not in response.cookies
@@ -169,6 +169,19 @@ class TestErrorPages:
         response = signed_in(student).get("/no/such/page/")
         assert response.status_code == 404
         assert b"Page not found" in response.content and b'href="/profile/"' in response.content
+
+    @override_settings(DEBUG=False)
+    def test_the_403_and_500_pages_are_styled_too(self, student, rf):
+        from cplatform import views
+
+        for response, title in (
+            (views.forbidden(rf.get("/x/")), b"Not allowed"),
+            (views.server_error(rf.get("/x/")), b"Something went wrong"),
+        ):
+            assert response.status_code in (403, 500)
+            assert (
+                title in response.content and b"css/app.css" in response.content and b"favicon.svg" in response.content
+            )
 
 
 class TestHomePage:
@@ -284,9 +297,14 @@ class TestProfilePage:
 
 class TestFamily:
     def test_a_student_gets_a_code_that_links_a_parent(self, student, make_user):
-        code_page = signed_in(student).post("/profile/parent-code/")
-        assert code_page.status_code == 200
+        student_client = signed_in(student)
+        posted = student_client.post("/profile/parent-code/")
+        assert posted.status_code == 302 and posted["Location"] == "/profile/#family"
+        code_page = student_client.get("/profile/")
         code = re.search(r'id="link-code">([A-Z0-9]{8})<', code_page.content.decode()).group(1)
+        # Reloading shows the same code: nothing new is minted.
+        assert f'id="link-code">{code}<' in student_client.get("/profile/").content.decode()
+        assert student_client.get("/profile/parent-code/")["Location"] == "/profile/"
         mum = make_user("parent", name="Maria Mum")
         client = signed_in(mum)
         response = client.post("/profile/children/", {"code": code.lower()})
@@ -348,6 +366,8 @@ class TestPeoplePage:
         link = re.search(r'<a href="([^"]+)"[^>]*id="next-page"', first).group(1).replace("&amp;", "&")
         assert "cursor=" in link and "limit=2" in link
         second = client.get(f"/users/{link}").content.decode()
+        # The results only (the header shows the signed-in teacher's own name).
+        first, second = first.split('id="results"')[1], second.split('id="results"')[1]
         names = ["Ada Lovelace", "Grace Hopper", "Olive Outsider", "Sam Student"]
         assert [name for name in names if name in first] == names[:2]
         assert [name for name in names if name in second] == names[2:]
@@ -355,3 +375,35 @@ class TestPeoplePage:
     def test_a_bad_filter_is_shown_next_to_its_field(self, owner_teacher):
         response = signed_in(owner_teacher).get("/users/", {"role": "wizard"})
         assert response.status_code == 400 and field_error(response, "role")
+
+
+class TestTeacherProfile:
+    def test_a_teacher_sets_weekly_availability_and_preferences(self, owner_teacher):
+        client = signed_in(owner_teacher)
+        half = client.post("/profile/availability/", {"start-0-0": "09:00"})
+        assert half.status_code == 400 and "Monday: give both a start and an end time." in half.content.decode()
+        backwards = client.post("/profile/availability/", {"start-2-0": "12:00", "end-2-0": "10:00"})
+        body = backwards.content.decode()
+        assert backwards.status_code == 400 and "Wednesday" in body and "weekday 2" not in body
+        saved = client.post("/profile/availability/", {"start-0-0": "09:00", "end-0-0": "12:00"})
+        assert saved.status_code == 302 and saved["Location"] == "/profile/#availability"
+        assert profile_of(owner_teacher)["teacher"]["availability"] == [
+            {"weekday": 0, "start": "09:00", "end": "12:00"}
+        ]
+        form = {
+            "display_name": "Ada Lovelace",
+            "timezone": "UTC",
+            "locale": "en",
+            "languages": "English, French",
+            "levels": ["beginner", "adult"],
+            "formats": ["online"],
+        }
+        assert client.post("/profile/", form).status_code == 302
+        prefs = profile_of(owner_teacher)["teacher"]["teaching_preferences"]
+        assert prefs == {"languages": ["English", "French"], "levels": ["beginner", "adult"], "formats": ["online"]}
+        page = client.get("/profile/").content.decode()
+        assert 'value="09:00"' in page and 'id="level-adult" checked' in page
+
+    def test_students_have_no_availability_form(self, student):
+        assert b'id="availability-form"' not in signed_in(student).get("/profile/").content
+        assert signed_in(student).post("/profile/availability/", {}).status_code == 403

@@ -104,17 +104,41 @@ def lesson(clock, owner_teacher, enrolled) -> dict:
 
 class TestWhoMaySeeWhat:
     @pytest.mark.parametrize(
-        "path", ["/courses/", "/courses/new/", "/schedule/", "/history/", "/courses/mine/", "/students/x/history/"]
+        "path", ["/courses/new/", "/schedule/", "/history/", "/courses/mine/", "/students/x/history/"]
     )
     def test_anonymous_visitors_are_sent_to_log_in(self, path):
         response = Client().get(path)
         assert response.status_code == 302
         assert response["Location"].startswith("/auth/login/?next=")
 
-    def test_anonymous_visitors_of_a_course_and_its_lessons_are_sent_to_log_in(self, course):
-        for path in (f"/courses/{course['id']}/", f"/courses/{course['id']}/lessons/"):
-            response = Client().get(path)
-            assert response.status_code == 302 and response["Location"].startswith("/auth/login/"), path
+    def test_anonymous_visitors_of_a_course_s_lessons_editor_are_sent_to_log_in(self, course):
+        response = Client().get(f"/courses/{course['id']}/lessons/")
+        assert response.status_code == 302 and response["Location"].startswith("/auth/login/")
+
+    def test_visitors_browse_the_catalog_and_open_a_course_page(self, course):
+        catalog = Client().get("/courses/")
+        assert catalog.status_code == 200
+        assert f"/courses/{course['id']}/" in catalog.content.decode()
+        response = Client().get(f"/courses/{course['id']}/")
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert f"/teachers/{course['teacher_uid']}/" in body
+        assert "sign-in-to-enrol" in body and "next=%2Fcourses%2F" in body
+        assert 'id="message-teacher"' not in body
+
+    def test_visitors_never_see_a_draft(self, owner_teacher):
+        draft = services.create_course(
+            actor=actor_of(owner_teacher),
+            data={
+                "title": "Secret draft",
+                "subject": "Maths",
+                "level": "beginner",
+                "language": "en",
+                "status": "draft",
+            },
+        )
+        assert Client().get(f"/courses/{draft['id']}/").status_code == 404
+        assert draft["id"] not in Client().get("/courses/").content.decode()
 
     def test_each_page_renders_for_its_roles(self, lesson, owner_teacher, student, parent, admin):
         course_id = lesson["course_id"]
@@ -177,7 +201,7 @@ class TestCatalog:
         client = signed_in(student)
         response = client.get("/courses/?level=wizard")
         assert response.status_code == 400
-        assert "not a valid choice" in field_error(response, "level")
+        assert "Choose a level from the list." in field_error(response, "level")
         response = client.get("/courses/?cursor=garbage")
         assert response.status_code == 400 and "cursor" in text(response).lower()
         response = client.get("/courses/?q=%21%21%21")
@@ -267,7 +291,7 @@ class TestLessons:
         response = client.post(f"/courses/{course['id']}/lessons/", LESSON)
         assert response.status_code == 302, text(response)[:3000]
         page = client.get(response["Location"])
-        assert "“Linear equations” is scheduled for Wed 09 Jan 2030, 10:00." in text(page)
+        assert "“Linear equations” is scheduled for Wed 9 Jan 2030, 10:00 UTC." in text(page)
         assert "outside your weekly availability" not in text(page)
         assert "Linear equations" in text(page) and "Room 12" in text(page)
 
@@ -284,7 +308,9 @@ class TestLessons:
             f"/courses/{lesson['course_id']}/lessons/", {**LESSON, "title": "Clash", "starts_at": "2030-01-09T10:30"}
         )
         assert response.status_code == 400
-        assert "overlaps the lesson" in field_error(response, "starts_at")
+        error = field_error(response, "starts_at")
+        assert "overlaps your lesson “Linear equations”" in error and "10:00 UTC" in error
+        assert lesson["id"] not in error and "2030-01-09T" not in error
         assert 'value="Clash"' in text(response)
 
     def test_a_lesson_outside_the_availability_is_saved_with_a_warning(self, clock, course, owner_teacher):
@@ -474,3 +500,112 @@ class TestCsrf:
         response = client.post(f"/courses/{course['id']}/enrol/")
         assert response.status_code == 403
         assert enrolment_services.enrollment_store.get_enrollment(course["id"], student.uid) is None
+
+
+class TestPostRedirectGet:
+    def test_a_get_on_a_post_only_address_goes_to_its_page(self, course, student, owner_teacher):
+        for path, where in (
+            (f"/courses/{course['id']}/enrol/", f"/courses/{course['id']}/"),
+            (f"/courses/{course['id']}/feedback/", f"/courses/{course['id']}/"),
+            (f"/courses/{course['id']}/materials/m1/delete/", f"/courses/{course['id']}/"),
+            (f"/courses/{course['id']}/lessons/l1/cancel/", f"/courses/{course['id']}/lessons/"),
+            ("/notifications/read-all/", "/notifications/"),
+        ):
+            response = signed_in(student).get(path)
+            assert response.status_code == 302 and response["Location"] == where, path
+
+    def test_a_form_shown_again_with_errors_tells_the_browser_its_page_address(self, enrolled, student):
+        course = enrolled
+        response = signed_in(student).post(f"/courses/{course['id']}/feedback/", {"rating": "", "comment": ""})
+        assert response.status_code == 400
+        assert f'data-page-url="/courses/{course["id"]}/"' in text(response)
+        assert field_error(response, "rating") == "Choose a rating from 1 to 5 stars."
+
+
+def png_upload(name: str = "cover.png") -> SimpleUploadedFile:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (80, 50), (20, 140, 90)).save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+class TestTeacherTools:
+    def test_the_teacher_marks_attendance_and_the_history_shows_it(self, clock, lesson, student, owner_teacher):
+        client = signed_in(owner_teacher)
+        sheet = f"/courses/{lesson['course_id']}/lessons/{lesson['id']}/attendance/"
+        assert "once the lesson has started" in text(client.get(sheet))
+        clock.travel_to(START + dt.timedelta(minutes=70))
+        lessons_page = text(client.get(f"/courses/{lesson['course_id']}/lessons/?past=1"))
+        assert sheet in lessons_page
+        assert "Sam Student" in text(client.get(sheet))
+        empty = client.post(sheet, {})
+        assert empty.status_code == 400 and "Mark at least one student." in text(empty)
+        response = client.post(sheet, {f"mark-{student.uid}": "present"})
+        assert response.status_code == 302 and response["Location"] == sheet
+        assert "1 of 1 marked present" in text(client.get(sheet))
+        assert "Present" in text(signed_in(student).get("/history/"))
+        assert signed_in(student).get(sheet).status_code == 403
+
+    def test_the_teacher_replies_to_feedback_once(self, enrolled, student, owner_teacher):
+        course_id = enrolled["id"]
+        signed_in(student).post(f"/courses/{course_id}/feedback/", {"rating": "5", "comment": "Great"})
+        client = signed_in(owner_teacher)
+        reply_url = f"/courses/{course_id}/feedback/{student.uid}/reply/"
+        assert reply_url in text(client.get(f"/courses/{course_id}/"))
+        blank = client.post(reply_url, {"reply": ""})
+        assert blank.status_code == 400 and "Please fill this in." in text(blank)
+        response = client.post(reply_url, {"reply": "Thank you, Sam!"})
+        assert response.status_code == 302
+        page = text(signed_in(student).get(f"/courses/{course_id}/"))
+        assert "Thank you, Sam!" in page and reply_url not in page
+        assert signed_in(student).post(reply_url, {"reply": "Me too"}).status_code == 403
+
+    def test_the_teacher_uploads_a_cover_that_the_cards_show(self, course, owner_teacher, student):
+        client = signed_in(owner_teacher)
+        refused = client.post(
+            f"/courses/{course['id']}/cover/", {"cover": SimpleUploadedFile("x.png", b"not an image")}
+        )
+        assert refused.status_code == 400 and field_error(refused, "cover")
+        response = client.post(f"/courses/{course['id']}/cover/", {"cover": png_upload()})
+        assert response.status_code == 302, text(response)[:2000]
+        cover = f"/api/v1/courses/{course['id']}/cover?v=1"
+        assert cover in text(Client().get("/courses/")) and cover in text(client.get(f"/courses/{course['id']}/edit/"))
+        assert Client().get(cover).status_code == 200
+
+    def test_the_roster_shows_waitlisted_students(self, owner_teacher, student, other_student):
+        full = services.create_course(
+            actor=actor_of(owner_teacher),
+            data={
+                "title": "Tiny class",
+                "subject": "Maths",
+                "level": "beginner",
+                "language": "en",
+                "status": "published",
+                "capacity": 1,
+            },
+        )
+        enrolment_services.enroll_student(actor=actor_of(student), course_id=full["id"])
+        enrolment_services.enroll_student(actor=actor_of(other_student), course_id=full["id"])
+        page = text(signed_in(owner_teacher).get(f"/courses/{full['id']}/"))
+        waitlist = page.split('id="waitlist"')[1].split("</ol>")[0]
+        assert "Olive Outsider" in waitlist and "Sam Student" not in waitlist
+
+    def test_a_draft_is_deleted_and_a_published_course_offers_no_delete(self, course, owner_teacher):
+        draft = services.create_course(
+            actor=actor_of(owner_teacher),
+            data={"title": "Half-baked", "subject": "Maths", "level": "beginner", "language": "en", "status": "draft"},
+        )
+        client = signed_in(owner_teacher)
+        assert 'id="delete-course"' in text(client.get(f"/courses/{draft['id']}/edit/"))
+        assert 'id="delete-course"' not in text(client.get(f"/courses/{course['id']}/edit/"))
+        response = client.post(f"/courses/{draft['id']}/delete/")
+        assert response.status_code == 302 and response["Location"] == "/courses/?mine=1"
+        assert client.get(f"/courses/{draft['id']}/").status_code == 404
+
+    def test_the_editor_offers_languages_and_subject_suggestions(self, owner_teacher):
+        page = text(signed_in(owner_teacher).get("/courses/new/"))
+        assert '<select id="language" name="language"' in page and '<option value="fr">French</option>' in page
+        assert 'list="subject-suggestions"' in page and '<datalist id="subject-suggestions">' in page

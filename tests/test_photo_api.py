@@ -149,6 +149,9 @@ class TestVisibility:
     def test_an_unknown_user_is_404(self, api, student):
         assert_error(call(api, "get", "/api/v1/users/nobody/photo", student), 404)
 
-    def test_it_needs_a_sign_in(self, api, owner_teacher):
+    def test_visitors_see_teachers_photos_only(self, api, owner_teacher, student):
+        # A teacher's public page shows her photo to visitors; everyone else's needs a sign-in.
         upload(api, owner_teacher, image_bytes())
-        assert_error(api.get(f"/api/v1/users/{owner_teacher.uid}/photo"), 401)
+        upload(api, student, image_bytes())
+        assert api.get(f"/api/v1/users/{owner_teacher.uid}/photo").status_code == 200
+        assert_error(api.get(f"/api/v1/users/{student.uid}/photo"), 401)

@@ -9,12 +9,13 @@ from rest_framework.response import Response
 
 from courses.catalog import search, services
 from courses.catalog import serializers as s
+from cplatform.actor import actor_or_visitor
 from cplatform.api import MethodRolesView
-from middlewares.roles import SIGNED_IN, TEACHERS, TEACHERS_AND_ADMINS
+from middlewares.roles import PUBLIC, TEACHERS, TEACHERS_AND_ADMINS
 
 
 class CourseCollectionView(MethodRolesView):
-    method_roles = {"GET": SIGNED_IN, "POST": TEACHERS}
+    method_roles = {"GET": PUBLIC, "POST": TEACHERS}
 
     @extend_schema(
         parameters=[s.CourseListIn],
@@ -25,7 +26,8 @@ class CourseCollectionView(MethodRolesView):
         "nothing answers `suggestions`: the closest subjects and teacher names).",
     )
     def get(self, request):
-        page = search.find_courses(actor=request.user, params=self.query(s.CourseListIn))
+        # Visitors read the catalog too: the search scopes a role-less actor to published courses.
+        page = search.find_courses(actor=actor_or_visitor(request.user), params=self.query(s.CourseListIn))
         return Response(s.course_page(page))
 
     @extend_schema(request=s.CourseIn, responses={201: s.CourseOut}, tags=["courses"])
@@ -36,11 +38,13 @@ class CourseCollectionView(MethodRolesView):
 
 
 class CourseDetailView(MethodRolesView):
-    method_roles = {"GET": SIGNED_IN, "PATCH": TEACHERS_AND_ADMINS, "DELETE": TEACHERS_AND_ADMINS}
+    method_roles = {"GET": PUBLIC, "PATCH": TEACHERS_AND_ADMINS, "DELETE": TEACHERS_AND_ADMINS}
 
     @extend_schema(responses=s.CourseOut, tags=["courses"])
     def get(self, request, course_id: str):
-        return Response(s.course_representation(services.get_course(actor=request.user, course_id=course_id)))
+        return Response(
+            s.course_representation(services.get_course(actor=actor_or_visitor(request.user), course_id=course_id))
+        )
 
     @extend_schema(request=s.CoursePatchIn, responses=s.CourseOut, tags=["courses"])
     def patch(self, request, course_id: str):
@@ -60,11 +64,11 @@ class CourseDetailView(MethodRolesView):
 
 
 class CourseCoverView(MethodRolesView):
-    method_roles = {"GET": SIGNED_IN, "POST": TEACHERS_AND_ADMINS}
+    method_roles = {"GET": PUBLIC, "POST": TEACHERS_AND_ADMINS}
 
     @extend_schema(responses={(200, "image/*"): bytes}, tags=["courses"])
     def get(self, request, course_id: str):
-        data, content_type = services.get_course_cover(actor=request.user, course_id=course_id)
+        data, content_type = services.get_course_cover(actor=actor_or_visitor(request.user), course_id=course_id)
         response = HttpResponse(data, content_type=content_type)
         response["Cache-Control"] = "private, max-age=86400"
         return response

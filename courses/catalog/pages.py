@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.shortcuts import redirect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_manager, is_owner
@@ -34,9 +35,18 @@ from courses.presenters import (
     validate_page_form,
 )
 from cplatform import errors
-from cplatform.actor import STUDENT, TEACHER
-from cplatform.pages import FormErrors, flash, form_errors, page, parse_money, validate_form
-from middlewares.roles import SIGNED_IN, TEACHERS, TEACHERS_AND_ADMINS
+from cplatform.actor import STUDENT, TEACHER, actor_or_visitor
+from cplatform.pages import (
+    UPLOAD_FAILURES,
+    FormErrors,
+    flash,
+    form_errors,
+    page,
+    parse_money,
+    read_upload_page,
+    validate_form,
+)
+from middlewares.roles import PUBLIC, TEACHERS, TEACHERS_AND_ADMINS
 
 SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "rating": "Best rated", "popularity": "Most popular"}
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "BRL")
@@ -55,6 +65,22 @@ COURSE_FIELDS = (
     "included_in_membership",
 )
 COURSE_ALIASES = {"price.amount": "price", "price.currency": "currency"}
+# The course language is picked from a list (the API takes any ISO 639 code; an unlisted one a course
+# already has is kept as a choice).
+LANGUAGES = (
+    ("en", "English"), ("fr", "French"), ("de", "German"), ("es", "Spanish"), ("it", "Italian"),
+    ("pt", "Portuguese"), ("pt-BR", "Portuguese (Brazil)"), ("nl", "Dutch"), ("pl", "Polish"),
+    ("sv", "Swedish"), ("da", "Danish"), ("nb", "Norwegian"), ("fi", "Finnish"), ("cs", "Czech"),
+    ("el", "Greek"), ("tr", "Turkish"), ("ru", "Russian"), ("uk", "Ukrainian"), ("ar", "Arabic"),
+    ("he", "Hebrew"), ("hi", "Hindi"), ("zh", "Chinese"), ("ja", "Japanese"), ("ko", "Korean"),
+)  # fmt: skip
+LANGUAGE_NAMES = dict(LANGUAGES)
+# Suggestions for the free-text subject (a <datalist>: any other subject is fine too).
+SUBJECT_SUGGESTIONS = (
+    "Maths", "Physics", "Chemistry", "Biology", "Computer science", "English", "French", "German",
+    "Spanish", "History", "Geography", "Economics", "Music", "Art", "Philosophy", "Writing",
+)  # fmt: skip
+
 STATUS_MESSAGES = {
     PUBLISHED: "The course is published: students can find it and enrol.",
     DRAFT: "The course is back to draft: only you can see it.",
@@ -65,10 +91,11 @@ STATUS_MESSAGES = {
 # --- catalog -----------------------------------------------------------------------------------------
 
 
-@page(roles=SIGNED_IN)
+@page(roles=PUBLIC)
 @require_http_methods(["GET", "HEAD"])
 def catalog(request):
-    actor = request.actor
+    # Visitors browse the catalog too (published courses only: the search scopes by role).
+    actor = actor_or_visitor(request.actor)
     params = {name: request.GET.get(name, "").strip() for name in (*CATALOG_FIELDS, "cursor")}
     mine = actor.role == TEACHER and request.GET.get("mine") == "1"
     form = {name: params[name] for name in CATALOG_FIELDS}
@@ -115,10 +142,13 @@ def render_course(
     feedback_form: dict | None = None,
     upload_failure: FormErrors | None = None,
     upload_form: dict | None = None,
+    reply_failure: FormErrors | None = None,
+    reply_to: str = "",
+    reply_form: dict | None = None,
 ):
     """The course page; the enrolment, feedback and material forms post elsewhere and come back here
-    with their failures."""
-    actor = request.actor
+    with their failures. Visitors see the public parts; enrolling, materials and chat ask to sign in."""
+    actor = actor_or_visitor(request.actor)
     course = services.get_course(actor=actor, course_id=course_id)
     manager = is_manager(actor, course)
     enrollment = None
@@ -136,10 +166,13 @@ def render_course(
         materials = None
     feedback = feedback_services.list_feedback(actor=actor, course_id=course_id, limit=20, cursor=None)
     mine = next((item for item in feedback.items if item.get("student_uid") == actor.uid), None)
-    roster = None
+    roster = waitlist = None
     if manager:
         roster = enrolment_services.list_course_roster(
             actor=actor, course_id=course_id, status="active", limit=LIST_SIZE, cursor=None
+        ).items
+        waitlist = enrolment_services.list_course_roster(
+            actor=actor, course_id=course_id, status="waitlisted", limit=LIST_SIZE, cursor=None
         ).items
     enrolled = bool(enrollment) and enrollment.get("status") == "active"
     waiting = bool(enrollment) and enrollment.get("status") == "waitlisted"
@@ -160,6 +193,8 @@ def render_course(
         "feedback_form": feedback_form
         or {"rating": str(mine["rating"]) if mine else "", "comment": (mine or {}).get("comment", "")},
         "roster": roster,
+        "waitlist": waitlist,
+        "language_name": LANGUAGE_NAMES.get(course.get("language", ""), course.get("language", "")),
         # A paid course she has not paid for shows the checkout (templates/payments/_checkout.html).
         "needs_payment": actor.role == STUDENT
         and bool(course.get("price"))
@@ -171,12 +206,17 @@ def render_course(
         "upload_hint": f"PDF, Office and OpenDocument files, images, audio, video, ZIP or text; up to "
         f"{settings.MATERIAL_MAX_BYTES // (1024 * 1024)} MB.",
         "ratings": [5, 4, 3, 2, 1],
+        "reply_errors": reply_failure or FormErrors(),
+        "reply_to": reply_to,
+        "reply_form": reply_form or {"reply": ""},
+        "visitor": not actor.uid,
+        "login_url": f"/auth/login/?{urlencode({'next': request.get_full_path()})}",
     }
-    failures = [f for f in (enrol_failure, feedback_failure, upload_failure) if f]
+    failures = [f for f in (enrol_failure, feedback_failure, upload_failure, reply_failure) if f]
     return render(request, "courses/detail.html", context, *failures)
 
 
-@page(roles=SIGNED_IN)
+@page(roles=PUBLIC)
 @require_http_methods(["GET", "HEAD"])
 def course_detail(request, course_id: str):
     return render_course(request, course_id)
@@ -228,12 +268,22 @@ def _course_data(form: dict, serializer, **kwargs) -> dict:
     return validate_page_form(serializer, data, problems, **kwargs)
 
 
+def _language_choices(current: str) -> list[tuple[str, str]]:
+    if current and current not in LANGUAGE_NAMES:
+        return [*LANGUAGES, (current, current)]
+    return list(LANGUAGES)
+
+
 def _editor_context(form: dict, failure: FormErrors, course: dict | None = None, **extra) -> dict:
     return {
         "form": form,
         "errors": failure,
         "course": course_view(course) if course else None,
         "levels": list(LEVEL_LABELS.items()),
+        "languages": _language_choices(form.get("language", "")),
+        "subject_suggestions": SUBJECT_SUGGESTIONS,
+        "cover_errors": FormErrors(),
+        "cover_hint": f"JPEG, PNG or WebP, up to {settings.COVER_MAX_BYTES // (1024 * 1024)} MB; shown on the course's card.",
         "currencies": CURRENCIES if form["currency"] in CURRENCIES else (*CURRENCIES, form["currency"]),
         "status_errors": FormErrors(),
         **extra,
@@ -274,7 +324,7 @@ def course_edit(request, course_id: str):
     return flash(redirect(f"/courses/{course_id}/"), "Your changes are saved.")
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/courses/{course_id}/edit/")
 @require_POST
 def course_status(request, course_id: str):
     course = access_course(request.actor, course_id, for_write=True)
@@ -289,3 +339,38 @@ def course_status(request, course_id: str):
         context["status_errors"] = failure
         return render(request, "courses/edit.html", context, failure)
     return flash(redirect(f"/courses/{course_id}/"), STATUS_MESSAGES[data["status"]])
+
+
+# The body must not be parsed before the size limit is in place (see materials.pages.upload_material).
+@csrf_exempt
+@page(roles=TEACHERS_AND_ADMINS, back="/courses/{course_id}/edit/")
+@require_POST
+def course_cover(request, course_id: str):
+    course = access_course(request.actor, course_id, for_write=True)
+    try:
+        body = read_upload_page(request, max_bytes=settings.COVER_MAX_BYTES, field="cover")
+        upload = body.get("cover")
+        if upload is None or isinstance(upload, str):
+            raise errors.ValidationError(
+                "Choose an image to upload.", fields={"cover": ["Choose a JPEG, PNG or WebP image."]}
+            )
+        services.set_course_cover(actor=request.actor, course_id=course_id, upload=upload)
+    except UPLOAD_FAILURES as exc:
+        context = _editor_context(_course_form(course), FormErrors(), course)
+        context["cover_errors"] = form_errors(exc, field_names=("cover",))
+        return render(request, "courses/edit.html", context, context["cover_errors"])
+    return flash(redirect(f"/courses/{course_id}/edit/#cover-box"), "The new cover is up; course cards show it.")
+
+
+@page(roles=TEACHERS_AND_ADMINS, back="/courses/{course_id}/edit/")
+@require_POST
+def course_delete(request, course_id: str):
+    """Delete a draft (a course with enrolments is archived instead: the service decides)."""
+    course = access_course(request.actor, course_id, for_write=True)
+    archived = services.delete_course(actor=request.actor, course_id=course_id)
+    if archived is not None:
+        return flash(
+            redirect(f"/courses/{course_id}/"), "Students have enrolled in this course, so it is archived instead."
+        )
+    mine = "?mine=1" if request.actor.role == TEACHER else ""
+    return flash(redirect(f"/courses/{mine}"), f"“{course['title']}” is deleted.")

@@ -35,7 +35,7 @@ def my_courses(request):
     return render(request, "courses/my_courses.html", context, failure)
 
 
-@page(roles=STUDENTS)
+@page(roles=STUDENTS, back="/courses/{course_id}/")
 @require_POST
 def enrol(request, course_id: str):
     try:
@@ -51,7 +51,7 @@ def enrol(request, course_id: str):
     return flash(redirect(course_url), "You are enrolled. Welcome to the course!")
 
 
-@page(roles=STUDENTS)
+@page(roles=STUDENTS, back="/courses/{course_id}/")
 @require_POST
 def withdraw(request, course_id: str):
     try:

@@ -1,4 +1,4 @@
-"""Feedback page: a student rates a course (the form on the course page)."""
+"""Feedback forms on the course page: a student rates a course; its teacher replies to a review."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from courses.feedback import serializers as s
 from courses.feedback import services
 from cplatform import errors
 from cplatform.pages import flash, form_errors, page, validate_form
-from middlewares.roles import STUDENTS
+from middlewares.roles import STUDENTS, TEACHERS
 
 
-@page(roles=STUDENTS)
+@page(roles=STUDENTS, back="/courses/{course_id}/")
 @require_POST
 def post_feedback(request, course_id: str):
     form = {"rating": request.POST.get("rating", ""), "comment": request.POST.get("comment", "")}
@@ -27,3 +27,18 @@ def post_feedback(request, course_id: str):
         return render_course(request, course_id, feedback_failure=failure, feedback_form=form)
     message = "Thank you for your feedback!" if created else "Your feedback is updated."
     return flash(redirect(f"/courses/{course_id}/#feedback"), message)
+
+
+@page(roles=TEACHERS, back="/courses/{course_id}/")
+@require_POST
+def reply_feedback(request, course_id: str, student_uid: str):
+    form = {"reply": request.POST.get("reply", "")}
+    try:
+        data = validate_form(s.ReplyIn, form)
+        services.reply_to_feedback(
+            actor=request.actor, course_id=course_id, student_uid=student_uid, reply=data["reply"]
+        )
+    except (errors.ValidationError, errors.Conflict, errors.NotFound) as exc:
+        failure = form_errors(exc, field_names=("reply",))
+        return render_course(request, course_id, reply_failure=failure, reply_to=student_uid, reply_form=form)
+    return flash(redirect(f"/courses/{course_id}/#feedback"), "Your reply is posted under the review.")

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from authentication import services as account_services
+from authentication.viewer import format_when, viewer
 from courses import clock, presenters
 from courses.access import access_course
 from courses.lessons import serializers as s
@@ -29,7 +30,7 @@ WEEK_MAX_PAGES = 5
 WARNING_TEXTS = {
     services.OUTSIDE_AVAILABILITY: (
         "Heads-up: this lesson is outside your weekly availability. Students still see it; "
-        "change the time or your availability on your profile if that was not intended."
+        "change the time, or your availability, if that was not intended."
     )
 }
 
@@ -68,6 +69,28 @@ def _lesson_data(form: dict, zone: dt.tzinfo, serializer, **kwargs) -> dict:
     return validate_page_form(serializer, data, problems, **kwargs)
 
 
+def _lesson_failure(request, exc: errors.DomainError) -> FormErrors:
+    """The form's errors; a clash with another lesson is told in the viewer's time, by title (the
+    API's message names the lesson's id and ISO times, which are for programs)."""
+    clash = exc.extra.get("conflicting_lesson") if exc.code == "lesson_overlap" else None
+    if clash:
+        person = viewer(request)
+        where = f" ({clash['course_title']})" if clash.get("course_title") else ""
+        text = (
+            f"This overlaps your lesson “{clash.get('title', '')}”{where}, "
+            f"{format_when(clash['starts_at'], person)} to {format_when(clash['ends_at'], person, 'time_label')}. "
+            "Pick another time: your lessons never overlap."
+        )
+        exc = errors.Conflict(text, code="lesson_overlap", fields={"starts_at": [text]})
+    return form_errors(exc, field_names=LESSON_FIELDS)
+
+
+def _lessons_url(course_id: str, warnings: list[str]) -> str:
+    # The list then links to the availability editor beside the warning (a flash is plain text).
+    outside = services.OUTSIDE_AVAILABILITY in warnings
+    return f"/courses/{course_id}/lessons/" + ("?outside=1" if outside else "")
+
+
 def _warning_text(warnings: list[str]) -> str:
     return " ".join(WARNING_TEXTS.get(warning, warning) for warning in warnings)
 
@@ -102,6 +125,7 @@ def _render_lessons(request, course: dict, *, form: dict | None = None, failure:
         "next_url": next_page,
         "show_past": show_past,
         "editing": None,
+        "outside_availability": request.GET.get("outside") == "1",
     }
     return render(request, "courses/lessons.html", context, failure, list_failure)
 
@@ -118,12 +142,11 @@ def lessons(request, course_id: str):
         data = _lesson_data(form, zone, s.LessonIn)
         lesson, warnings = services.create_lesson(actor=request.actor, course_id=course_id, **data)
     except (errors.ValidationError, errors.Conflict) as exc:
-        return _render_lessons(request, course, form=form, failure=form_errors(exc, field_names=LESSON_FIELDS))
-    local = lesson["starts_at"].astimezone(zone)
-    message = f"“{lesson['title']}” is scheduled for {local:%a %d %b %Y, %H:%M}."
+        return _render_lessons(request, course, form=form, failure=_lesson_failure(request, exc))
+    message = f"“{lesson['title']}” is scheduled for {format_when(lesson['starts_at'], viewer(request))}."
     if warnings:
         message = f"{message} {_warning_text(warnings)}"
-    return flash(redirect(f"/courses/{course_id}/lessons/"), message)
+    return flash(redirect(_lessons_url(course_id, warnings)), message)
 
 
 @page(roles=TEACHERS_AND_ADMINS)
@@ -152,12 +175,12 @@ def lesson_edit(request, course_id: str, lesson_id: str):
                 actor=request.actor, course_id=course_id, lesson_id=lesson_id, changes=changes
             )
         except (errors.ValidationError, errors.Conflict) as exc:
-            failure = form_errors(exc, field_names=LESSON_FIELDS)
+            failure = _lesson_failure(request, exc)
         else:
             message = f"“{updated['title']}” is updated."
             if warnings:
                 message = f"{message} {_warning_text(warnings)}"
-            return flash(redirect(f"/courses/{course_id}/lessons/"), message)
+            return flash(redirect(_lessons_url(course_id, warnings)), message)
     context = {
         "course": course_view(course),
         "lesson": lesson,
@@ -168,7 +191,7 @@ def lesson_edit(request, course_id: str, lesson_id: str):
     return render(request, "courses/lesson_edit.html", context, failure)
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/courses/{course_id}/lessons/")
 @require_POST
 def lesson_cancel(request, course_id: str, lesson_id: str):
     try:

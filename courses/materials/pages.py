@@ -22,7 +22,7 @@ from middlewares.roles import TEACHERS_AND_ADMINS
 # Django's CSRF middleware would parse the body to find the token before the size cap is in place:
 # this view is exempt from it and runs the same check itself once the capped body is read.
 @csrf_exempt
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/courses/{course_id}/")
 @require_POST
 def upload_material(request, course_id: str):
     form = {"title": "", "description": ""}
@@ -43,7 +43,7 @@ def upload_material(request, course_id: str):
     return flash(redirect(f"/courses/{course_id}/#materials"), f"“{material['title']}” is uploaded.")
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/courses/{course_id}/")
 @require_POST
 def delete_material(request, course_id: str, material_id: str):
     services.delete_material(actor=request.actor, course_id=course_id, material_id=material_id)

@@ -43,8 +43,9 @@ def mark_attendance(*, actor: Actor, lesson_id: str, records: list[dict]) -> lis
             raise errors.Conflict("This lesson was cancelled; there is no attendance to take.", code="lesson_cancelled")
         if current["starts_at"] > now:
             raise errors.Conflict(
-                f"Attendance can be taken once the lesson has started ({iso(current['starts_at'])}).",
+                "Attendance can be taken once the lesson has started.",
                 code="lesson_not_started",
+                starts_at=iso(current["starts_at"]),
             )
         outsiders = [uid for uid, item in enrollments.items() if not item or item.get("status") != ACTIVE]
         if outsiders:
