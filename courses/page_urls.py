@@ -4,6 +4,7 @@ from django.urls import path
 
 from courses.catalog import pages as catalog
 from courses.enrolment import pages as enrolment
+from courses.family import pages as family
 from courses.feedback import pages as feedback
 from courses.lessons import pages as lessons
 from courses.materials import pages as materials
@@ -17,6 +18,7 @@ urlpatterns = [
     path("courses/<str:course_id>/edit/", catalog.course_edit, name="course-edit"),
     path("courses/<str:course_id>/status/", catalog.course_status, name="course-status"),
     path("courses/<str:course_id>/enrol/", enrolment.enrol, name="course-enrol"),
+    path("courses/<str:course_id>/enrol-child/", family.enrol_child, name="course-enrol-child"),
     path("courses/<str:course_id>/withdraw/", enrolment.withdraw, name="course-withdraw"),
     path("courses/<str:course_id>/feedback/", feedback.post_feedback, name="course-feedback"),
     path("courses/<str:course_id>/materials/", materials.upload_material, name="course-materials"),
@@ -29,6 +31,8 @@ urlpatterns = [
     path("courses/<str:course_id>/lessons/<str:lesson_id>/edit/", lessons.lesson_edit, name="lesson-edit"),
     path("courses/<str:course_id>/lessons/<str:lesson_id>/cancel/", lessons.lesson_cancel, name="lesson-cancel"),
     path("schedule/", lessons.schedule, name="schedule"),
+    path("children/", family.children, name="children"),
+    path("children/<str:uid>/", family.child, name="child"),
     path("history/", progress.my_history, name="history"),
     path("students/<str:uid>/history/", progress.student_history, name="student-history"),
 ]

@@ -17,6 +17,7 @@ from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_manager
 from courses.catalog import search, services
 from courses.catalog import serializers as s
 from courses.enrolment import services as enrolment_services
+from courses.family.course_states import children_on_course
 from courses.feedback import services as feedback_services
 from courses.lessons import services as lesson_services
 from courses.materials import services as material_services
@@ -34,7 +35,7 @@ from courses.presenters import (
     validate_page_form,
 )
 from cplatform import errors
-from cplatform.actor import STUDENT, TEACHER
+from cplatform.actor import PARENT, STUDENT, TEACHER
 from cplatform.pages import FormErrors, flash, form_errors, page, parse_money, validate_form
 from middlewares.roles import SIGNED_IN, TEACHERS, TEACHERS_AND_ADMINS
 
@@ -172,6 +173,10 @@ def render_course(
         f"{settings.MATERIAL_MAX_BYTES // (1024 * 1024)} MB.",
         "ratings": [5, 4, 3, 2, 1],
     }
+    if actor.role == PARENT:
+        family = children_on_course(actor=actor, course=course, chosen=request.GET.get("child", ""))
+        context["family"] = family["children"]
+        context["checkout_student_uid"] = family["checkout_for"]
     failures = [f for f in (enrol_failure, feedback_failure, upload_failure) if f]
     return render(request, "courses/detail.html", context, *failures)
 
