@@ -373,6 +373,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def member_removed(self, event: dict) -> None:
         await self._forward(event)
 
+    async def room_renamed(self, event: dict) -> None:
+        await self._forward(event)
+
     async def read(self, event: dict) -> None:
         await self._forward(event)
 
