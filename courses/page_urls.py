@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from courses.admin import pages as admin
 from courses.catalog import pages as catalog
 from courses.enrolment import pages as enrolment
 from courses.family import pages as family
@@ -30,6 +31,14 @@ urlpatterns = [
     path("courses/<str:course_id>/lessons/", lessons.lessons, name="course-lessons"),
     path("courses/<str:course_id>/lessons/<str:lesson_id>/edit/", lessons.lesson_edit, name="lesson-edit"),
     path("courses/<str:course_id>/lessons/<str:lesson_id>/cancel/", lessons.lesson_cancel, name="lesson-cancel"),
+    path("admin/courses/", admin.courses, name="admin-courses"),
+    path("admin/courses/<str:course_id>/archive/", admin.course_archive, name="admin-course-archive"),
+    path("admin/courses/<str:course_id>/feedback/", admin.course_feedback, name="admin-course-feedback"),
+    path(
+        "admin/courses/<str:course_id>/feedback/<str:student_uid>/visibility/",
+        admin.feedback_visibility,
+        name="admin-feedback-visibility",
+    ),
     path("schedule/", lessons.schedule, name="schedule"),
     path("children/", family.children, name="children"),
     path("children/<str:uid>/", family.child, name="child"),
