@@ -45,6 +45,7 @@ class TestAdminHome:
 class TestUsers:
     def test_filters_by_role_disabled_and_name(self, admin, owner_teacher, student, other_student):
         client = signed_in(admin)
+
         def listed(query: str) -> set[str]:
             page = text(client.get(f"/admin/users/{query}"))
             return {uid for uid in (owner_teacher.uid, student.uid, other_student.uid) if f'data-uid="{uid}"' in page}
