@@ -248,3 +248,13 @@ class AdminUserDetailView(ApiView):
         data = self.validate(s.AdminUserPatchIn, request.data)
         profile = services.admin_update_user(actor=request.user, uid=uid, **data)
         return Response(s.profile_representation(profile))
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        tags=["admin"],
+        parameters=[OpenApiParameter("uid", str, OpenApiParameter.PATH)],
+    )
+    def delete(self, request, uid: str):
+        services.admin_delete_user(actor=request.user, uid=uid)
+        return Response(status=204)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from authentication import pages
+from authentication import admin_pages, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -17,4 +17,8 @@ urlpatterns = [
     path("profile/children/<str:uid>/unlink/", pages.unlink_child, name="profile-unlink-child"),
     path("profile/parents/<str:uid>/unlink/", pages.unlink_parent, name="profile-unlink-parent"),
     path("users/", pages.users, name="users"),
+    path("admin/", admin_pages.admin_home, name="admin-home"),
+    path("admin/users/", admin_pages.users, name="admin-users"),
+    path("admin/users/<str:uid>/", admin_pages.user_change, name="admin-user-change"),
+    path("admin/users/<str:uid>/delete/", admin_pages.user_delete, name="admin-user-delete"),
 ]

@@ -393,20 +393,24 @@ def delete_my_account(*, actor: Actor) -> None:
             "For your safety, sign in again (enter your password) and then delete your account.",
             code="recent_sign_in_required",
         )
-    profile = user_store.get_profile(actor.uid)
-    identity.revoke_sessions(actor.uid, credential=actor.credential)
+    _erase_account(actor.uid, user_store.get_profile(actor.uid), credential=actor.credential)
+
+
+def _erase_account(uid: str, profile: dict | None, *, credential: str | None = None) -> None:
+    """Sessions, parent links, link codes, photo, profile (other apps react to account_deleted), Auth account."""
+    identity.revoke_sessions(uid, credential=credential)
     if profile:
         for child_uid in children_of(profile):
-            user_store.unlink_parent_and_child(actor.uid, child_uid)
+            user_store.unlink_parent_and_child(uid, child_uid)
         for parent_uid in (profile.get("student") or {}).get("parents", []):
-            user_store.unlink_parent_and_child(parent_uid, actor.uid)
+            user_store.unlink_parent_and_child(parent_uid, uid)
         if profile.get("role") == STUDENT:
-            link_store.delete_codes_of_student(actor.uid)
+            link_store.delete_codes_of_student(uid)
         if profile.get("photo_path"):
             storage.delete_blob(profile["photo_path"])
-        events.publish(events.account_deleted, uid=actor.uid, role=profile.get("role"))
-        user_store.delete_profile(actor.uid)
-    identity.delete_account(actor.uid)
+        events.publish(events.account_deleted, uid=uid, role=profile.get("role"))
+        user_store.delete_profile(uid)
+    identity.delete_account(uid)
 
 
 # --- parent links ------------------------------------------------------------------------------
@@ -619,3 +623,16 @@ def admin_update_user(*, actor: Actor, uid: str, role: str | None = None, disabl
         if "role" in updates:
             events.publish(events.role_changed, uid=uid, old_role=profile["role"], new_role=role)
     return get_profile_or_404(uid)
+
+
+def admin_delete_user(*, actor: Actor, uid: str) -> None:
+    """Delete another user's account and personal data, as deleting one's own account does (their
+    enrolments end, their teacher's courses are archived, they leave every chat room).
+
+    Raises NotFound, Conflict (self_lockout: admins delete their own account from their profile).
+    """
+    check_roles(actor, ADMINS)
+    if uid == actor.uid:
+        raise errors.Conflict("You cannot delete your own account here; use your profile page.", code="self_lockout")
+    profile = get_profile_or_404(uid)
+    _erase_account(uid, profile)

@@ -63,6 +63,13 @@ class RoomDetailView(ApiView):
         room = services.get_room(actor=request.user, room_id=room_id)
         return Response(s.room_detail_representation(room, uid=request.user.uid))
 
+    @extend_schema(operation_id="chat_room_rename", request=s.RoomRenameIn, responses=s.RoomDetailOut, tags=TAGS)
+    def patch(self, request, room_id: str):
+        data = self.validate(s.RoomRenameIn, request.data)
+        services.rename_group_room(actor=request.user, room_id=room_id, name=data["name"])
+        room = services.get_room(actor=request.user, room_id=room_id)
+        return Response(s.room_detail_representation(room, uid=request.user.uid))
+
 
 class RoomMembersView(ApiView):
     roles = SIGNED_IN

@@ -93,10 +93,11 @@ def _contacts(actor) -> list[dict]:
     return sorted(seen.values(), key=lambda person: person["name"].lower())
 
 
-def _render_chat(request, *, room_id: str = "", dm_form: dict | None = None, dm_errors: FormErrors | None = None):
+def _render_chat(request, *, room_id: str = ""):
     actor = request.actor
     rooms = services.list_my_rooms(actor=actor, limit=ROOMS_FIRST_PAGE, cursor=None)
-    dm_errors = dm_errors or FormErrors()
+    # The new-message panel opens when asked (?new=1, also after a refused "Message" button).
+    open_new = request.GET.get("new") == "1"
     context = {
         "chat_data": {
             "me": {"uid": actor.uid, "role": actor.role},
@@ -108,10 +109,10 @@ def _render_chat(request, *, room_id: str = "", dm_form: dict | None = None, dm_
         "room_id": room_id,
         "contacts": _contacts(actor),
         "can_search_people": actor.role in ("teacher", "admin"),
-        "dm_form": dm_form or {"uid": ""},
-        "errors": dm_errors,
+        "open_new": open_new or request.GET.get("group") == "1",
+        "open_group": request.GET.get("group") == "1",
     }
-    return render_form(request, "chat/chat.html", context, dm_errors)
+    return render_form(request, "chat/chat.html", context)
 
 
 @page(roles=SIGNED_IN)
@@ -126,21 +127,21 @@ def chat(request, room_id: str | None = None):
 
 
 @page(roles=SIGNED_IN)
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def start_direct(request):
-    """The "new message" form: open (or create) the direct room with a user, then show it."""
+    """The "Message" buttons (contacts, person pages, a child's teachers): open or create the direct
+    room with that person, then show it. A refusal comes back on the chat page (post/redirect/get);
+    a GET (a reload, a bookmark) just opens the chat."""
+    if request.method != "POST":
+        return redirect("/chat/")
     uid = request.POST.get("uid", "").strip()
     try:
         if not UID.match(uid):
-            raise errors.ValidationError(
-                "Choose the person to write to.", fields={"uid": ["Enter a user id (letters, digits, _ and -)."]}
-            )
+            raise errors.ValidationError("Choose the person to write to from the list.")
         room, _ = services.open_direct_room(actor=request.actor, other_uid=uid)
     except errors.DomainError as exc:
-        failure = form_errors(exc, field_names=("uid",), aliases={"other_uid": "uid"})
-        if not failure.fields and not failure.others:
-            failure.fields["uid"] = [exc.message]
-        return _render_chat(request, dm_form={"uid": uid}, dm_errors=failure)
+        message = "That person is not on cplatform (any more)." if isinstance(exc, errors.NotFound) else exc.message
+        return flash(redirect("/chat/?new=1"), message)
     return redirect(f"/chat/{room['id']}/")
 
 

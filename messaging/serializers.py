@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer
 from firestore_operations.documents import iso
 
 CONTENT_MAX = 4000
@@ -19,6 +19,14 @@ class GroupRoomIn(serializers.Serializer):
     name = serializers.CharField(min_length=1, max_length=100)
     member_uids = serializers.ListField(
         child=serializers.CharField(max_length=128), min_length=1, max_length=1000, help_text="Members besides you."
+    )
+
+
+class RoomRenameIn(StrictSerializer):
+    name = serializers.CharField(
+        min_length=1,
+        max_length=100,
+        error_messages={"blank": "Give the group a name.", "max_length": "Use at most 100 characters."},
     )
 
 

@@ -165,6 +165,25 @@ def open_direct_room(*, actor: Actor, other_uid: str) -> tuple[dict, bool]:
     return room, created
 
 
+def may_write_to(*, actor: Actor, other_uid: str) -> bool:
+    """Whether the actor may start (or has) a direct conversation with the user: the rule of
+    open_direct_room, asked without creating anything (a person page shows "Message" only then)."""
+    room_id = room_store.direct_room_id(actor.uid, other_uid)
+    if other_uid == actor.uid or "/" in other_uid or not room_store.valid_room_id(room_id):
+        return False
+    if room_store.get_room(room_id):
+        return True
+    profiles = user_store.get_profiles([actor.uid, other_uid])
+    other = profiles.get(other_uid)
+    if other is None or actor.uid not in profiles or (other.get("disabled") and actor.role != ADMIN):
+        return False
+    try:
+        access.check_may_talk(profiles[actor.uid], other)
+    except errors.PermissionDenied:
+        return False
+    return True
+
+
 def create_group_room(*, actor: Actor, name: str, member_uids: list[str]) -> dict:
     """A named room of the actor (teacher or admin) and the given users. Teachers may add only people
     they may talk to (access.check_may_talk). Raises ValidationError, PermissionDenied."""
@@ -239,6 +258,21 @@ def add_room_member(*, actor: Actor, room_id: str, uid: str) -> dict:
         _announce_joined(room, uid)
         _broadcast_to_room(room_id, {"type": "member.added", "room": room_id, "uid": uid, "name": name})
     return room
+
+
+def rename_group_room(*, actor: Actor, room_id: str, name: str) -> dict:
+    """Rename a group room (its creator or an admin); members' lists follow through a `room.renamed`
+    frame. Raises NotFound, PermissionDenied, Conflict (not_a_group), ValidationError."""
+    name = (name or "").strip()
+    if not name or len(name) > NAME_MAX:
+        raise errors.ValidationError(
+            f"Give the group a name of 1-{NAME_MAX} characters.", fields={"name": [f"Use 1-{NAME_MAX} characters."]}
+        )
+    _check_group_manageable(actor, access.access_room(actor, room_id))
+    if not room_store.rename_room(room_id, name):
+        raise errors.NotFound("No such chat room.")
+    _broadcast_to_room(room_id, {"type": "room.renamed", "room": room_id, "name": name})
+    return access.get_room_or_404(room_id)
 
 
 def remove_room_member(*, actor: Actor, room_id: str, uid: str) -> None:

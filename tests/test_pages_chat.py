@@ -120,17 +120,35 @@ class TestChatPage:
         again = signed_in(owner_teacher).post("/chat/new/", {"uid": student.uid})
         assert again["Location"] == response["Location"], "one direct room per pair"
 
-    def test_the_new_message_form_explains_refusals(self, student, other_student):
-        response = signed_in(student).post("/chat/new/", {"uid": other_student.uid})
-        assert response.status_code == 400
-        assert "Chat is open between students and their teachers" in response.content.decode()
+    def test_a_refused_message_button_comes_back_to_the_chat_with_the_reason(self, student, other_student):
+        client = signed_in(student)
+        response = client.post("/chat/new/", {"uid": other_student.uid})
+        assert response.status_code == 302 and response["Location"] == "/chat/?new=1"
+        page = client.get(response["Location"]).content.decode()
+        assert "Chat is open between students and their teachers" in page
+        assert 'id="new-chat" class="new-chat">' in page, "the new-message panel is open"
 
     @pytest.mark.parametrize("uid", ["", "a/b", "nobody-here", "<b>"])
-    def test_the_new_message_form_refuses_bad_or_unknown_users(self, student, uid):
-        response = signed_in(student).post("/chat/new/", {"uid": uid})
-        assert response.status_code in (400, 404)
-        assert b'id="uid-error"' in response.content
-        assert b"<b>" not in response.content.replace(b"<b>cplatform", b"")
+    def test_bad_or_unknown_people_are_explained_without_ids(self, student, uid):
+        client = signed_in(student)
+        response = client.post("/chat/new/", {"uid": uid})
+        assert response["Location"] == "/chat/?new=1"
+        page = client.get(response["Location"]).content.decode()
+        assert "Choose the person to write to" in page or "not on cplatform" in page
+        assert "nobody-here" not in page and "&lt;b&gt;" not in page
+
+    def test_the_chat_never_asks_for_a_user_id(self, student, owner_teacher):
+        for persona in (student, owner_teacher):
+            page = signed_in(persona).get("/chat/").content.decode()
+            assert "user id" not in page.lower() and 'name="uid" value=""' not in page
+
+    def test_a_get_on_the_new_message_address_opens_the_chat(self, student):
+        response = signed_in(student).get("/chat/new/")
+        assert response.status_code == 302 and response["Location"] == "/chat/"
+
+    def test_teachers_get_a_new_group_form(self, owner_teacher, student):
+        assert b'id="group-form"' in signed_in(owner_teacher).get("/chat/").content
+        assert b'id="group-form"' not in signed_in(student).get("/chat/").content
 
 
 class TestNotificationsPage:

@@ -18,6 +18,7 @@ from courses.access import ARCHIVED, DRAFT, PUBLISHED, access_course, is_manager
 from courses.catalog import search, services
 from courses.catalog import serializers as s
 from courses.enrolment import services as enrolment_services
+from courses.family.course_states import children_on_course
 from courses.feedback import services as feedback_services
 from courses.lessons import services as lesson_services
 from courses.materials import services as material_services
@@ -35,7 +36,7 @@ from courses.presenters import (
     validate_page_form,
 )
 from cplatform import errors
-from cplatform.actor import STUDENT, TEACHER, actor_or_visitor
+from cplatform.actor import PARENT, STUDENT, TEACHER, actor_or_visitor
 from cplatform.pages import (
     UPLOAD_FAILURES,
     FormErrors,
@@ -212,6 +213,10 @@ def render_course(
         "visitor": not actor.uid,
         "login_url": f"/auth/login/?{urlencode({'next': request.get_full_path()})}",
     }
+    if actor.role == PARENT:
+        family = children_on_course(actor=actor, course=course, chosen=request.GET.get("child", ""))
+        context["family"] = family["children"]
+        context["checkout_student_uid"] = family["checkout_for"]
     failures = [f for f in (enrol_failure, feedback_failure, upload_failure, reply_failure) if f]
     return render(request, "courses/detail.html", context, *failures)
 

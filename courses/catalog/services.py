@@ -27,6 +27,8 @@ from firestore_operations import lessons as lesson_store
 from firestore_operations import storage
 from firestore_operations import users as user_store
 from firestore_operations.documents import server_time
+from firestore_operations.pagination import Page
+from middlewares.roles import ADMINS, check_roles
 
 LEVELS = ("beginner", "intermediate", "advanced", "primary", "secondary", "university", "adult")
 COVER_MAX_SIDE = 1600
@@ -260,3 +262,11 @@ def reindex_catalog() -> int:
     build_index(courses)
     page_cache.invalidate()
     return len(courses)
+
+
+def admin_list_courses(*, actor: Actor, status: str | None, limit: int, cursor: str | None) -> Page:
+    """Every course (or those of one status), newest created first: one query per page. Raises
+    PermissionDenied, ValidationError (a cursor of another list)."""
+    check_roles(actor, ADMINS)
+    equals = {"status": status} if status else {}
+    return course_store.list_courses(equals=equals, sort="created", limit=limit, cursor=cursor)

@@ -11,6 +11,7 @@ from courses.access import access_course, access_lesson_for_write, is_owner
 from cplatform import errors
 from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import attendance as attendance_store
+from firestore_operations import courses as course_store
 from firestore_operations import enrollments as enrollment_store
 from firestore_operations import lessons as lesson_store
 from firestore_operations import users as user_store
@@ -94,6 +95,29 @@ def _history_scope(actor: Actor, student_uid: str) -> str | None:
     if actor.role == TEACHER and enrollment_store.teacher_has_student(actor.uid, student_uid):
         return actor.uid
     raise errors.PermissionDenied("Only the student, their teachers, their parents and admins can see this.")
+
+
+def student_courses(*, actor: Actor, student_uid: str) -> list[dict]:
+    """The student's current and finished courses the actor may see, by title: {course_id, title, status}.
+
+    A teacher sees only her own courses (as in the lesson history). One enrolment query and one
+    batched course read. Raises NotFound, PermissionDenied.
+    """
+    teacher_uid = _history_scope(actor, student_uid)
+    enrollments = attendance_store.enrollments_of_students(
+        [student_uid], statuses=HISTORY_STATUSES, teacher_uid=teacher_uid
+    )
+    titles = course_store.get_courses([item["course_id"] for item in enrollments], fields=("title",))
+    rows = [
+        {
+            "course_id": item["course_id"],
+            "title": titles.get(item["course_id"], {}).get("title", ""),
+            "status": item.get("status"),
+        }
+        for item in enrollments
+        if item["course_id"] in titles
+    ]
+    return sorted(rows, key=lambda row: row["title"].lower())
 
 
 def lesson_history(*, actor: Actor, student_uid: str, limit: int, cursor: str | None) -> Page:

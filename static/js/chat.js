@@ -441,6 +441,8 @@
       announceViewing();
       markRead();
       fillScreen();
+      // rooms.js shows the room's details (members, rename, leave, mute) from the same detail.
+      document.dispatchEvent(new CustomEvent("cp:room-open", { detail }));
       if (!isPhone()) input.focus();
     } catch (error) {
       if (current !== opening) return;
@@ -453,6 +455,7 @@
 
   function showRoomsList({ push } = {}) {
     closeCurrent();
+    document.dispatchEvent(new CustomEvent("cp:room-close"));
     if (push) history.pushState({}, "", "/chat/");
     setView("rooms");
     placeholder.hidden = false;
@@ -681,6 +684,15 @@
     if (current && current.id === frame.room) showRoomsList({ push: true });
     renderRooms();
   });
+  live.on("room.renamed", (frame) => {
+    const room = rooms.get(frame.room);
+    if (room) room.name = frame.name;
+    if (current && current.id === frame.room) {
+      roomName.textContent = frame.name;
+      if (current.detail) current.detail.name = frame.name;
+    }
+    renderRooms();
+  });
   live.on("member.added", (frame) => {
     if (current && frame.room === current.id) current.names.set(frame.uid, frame.name);
   });
@@ -820,6 +832,24 @@
   }
   fitToWindow();
   window.addEventListener("resize", fitToWindow);
+
+  // For rooms.js: a group it created joins the list and opens; leaving goes back to the list.
+  window.cpChat = {
+    me,
+    role: data.me.role,
+    showRoom(room) {
+      rooms.set(room.id, room);
+      newPanel.hidden = true;
+      newToggle.setAttribute("aria-expanded", "false");
+      renderRooms();
+      openRoom(room.id, { push: true });
+    },
+    forgetRoom(roomId) {
+      rooms.delete(roomId);
+      showRoomsList({ push: true });
+    },
+    currentDetail: () => (current ? current.detail : null),
+  };
 
   data.rooms.forEach((room) => rooms.set(room.id, room));
   renderRooms();
