@@ -68,7 +68,9 @@ class MeView(ApiView):
 
     @extend_schema(request=s.ProfilePatchIn, responses=s.ProfileOut, tags=["profile"])
     def patch(self, request):
-        changes = self.validate(s.ProfilePatchIn, request.data, partial=True)
+        actor = request.user
+        current = {"uid": actor.uid, "email": actor.email, "role": actor.role}
+        changes = self.validate(s.ProfilePatchIn, request.data, partial=True, context={"current": current})
         return Response(s.profile_representation(services.update_my_profile(actor=request.user, changes=changes)))
 
     @extend_schema(request=None, responses={204: None}, tags=["profile"])

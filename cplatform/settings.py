@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from cplatform.error_schema import ERROR_COMPONENT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -281,7 +283,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "cplatform.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cplatform.schema.TruthfulAutoSchema",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -294,10 +296,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "APPEND_COMPONENTS": {
+        "schemas": {"Error": ERROR_COMPONENT},
         "securitySchemes": {
             "firebaseIdToken": {"type": "http", "scheme": "bearer", "bearerFormat": "Firebase ID token"},
             "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
-        }
+        },
     },
     "SECURITY": [{"firebaseIdToken": []}, {"sessionCookie": []}],
 }

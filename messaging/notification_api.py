@@ -81,7 +81,7 @@ class RoomMuteView(ApiView):
 class MyDevicesView(ApiView):
     roles = SIGNED_IN
 
-    @extend_schema(responses=s.DeviceOut(many=True), tags=["devices"])
+    @extend_schema(responses=s.DeviceListOut, tags=["devices"])
     def get(self, request):
         devices = services.list_my_devices(actor=request.user)
         return Response({"items": [s.device_representation(device) for device in devices]})
