@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from authentication import access, services
@@ -82,6 +83,7 @@ class MeView(ApiView):
 
 
 class MyPhotoView(ApiView):
+    parser_classes = [MultiPartParser]
     roles = SIGNED_IN
 
     @extend_schema(request={"multipart/form-data": s.PhotoIn}, responses=s.ProfileOut, tags=["profile"])
@@ -161,7 +163,7 @@ class ParentLinkCodeView(ApiView):
 class MyChildrenView(ApiView):
     roles = PARENTS
 
-    @extend_schema(responses=s.ProfileOut(many=True), tags=["family"])
+    @extend_schema(responses=s.ProfileListOut, tags=["family"])
     def get(self, request):
         children = services.list_my_children(actor=request.user)
         return Response({"items": [s.profile_representation(child, "related") for child in children]})
@@ -185,7 +187,7 @@ class MyChildView(ApiView):
 class MyParentsView(ApiView):
     roles = STUDENTS
 
-    @extend_schema(responses=s.ProfileOut(many=True), tags=["family"])
+    @extend_schema(responses=s.ProfileListOut, tags=["family"])
     def get(self, request):
         parents = services.list_my_parents(actor=request.user)
         return Response({"items": [s.profile_representation(parent, "related") for parent in parents]})

@@ -206,6 +206,10 @@ class ProfileOut(serializers.Serializer):
         return photo_url(profile)
 
 
+class ProfileListOut(serializers.Serializer):
+    items = ProfileOut(many=True)
+
+
 SCOPE_FIELDS = {
     "full": None,
     "related": {"uid", "email", "display_name", "role", "bio", "timezone", "photo_url", "teacher", "student"},

@@ -22,6 +22,7 @@ ERROR_DESCRIPTIONS = {
     "404": "Nothing with this id exists, or the caller may not know that it does.",
     "409": "The request clashes with the current state (duplicate, wrong status, a concurrent change).",
     "413": "The request body is over this route's size limit.",
+    "414": "The request line (path and query string) is over 16 KB.",
     "415": "The body's media type or file type is not accepted here.",
     "429": "Too many requests of this kind; retry after the `Retry-After` header's seconds.",
     "503": "A backend (Firestore, Auth, Storage, Redis) is unreachable; retry later.",
@@ -63,17 +64,24 @@ class TruthfulAutoSchema(AutoSchema):
             response.setdefault("content", {"application/json": {"schema": ERROR_REF}})
         return operation
 
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                # DRF reads an optional query parameter sent empty (`?teacher=`) as not sent at all.
+                parameter["schema"] = {"anyOf": [parameter["schema"], {"type": "string", "enum": [""]}]}
+        return parameters
+
     def error_statuses(self, operation: dict) -> list[str]:
-        statuses = ["413", "429", "503"]
+        # 401: a bad token is refused even on a public route, and sign-in answers 401 to a wrong password.
+        # 404: besides a missing id, a singleton (a plan, a subscription) may not exist yet.
+        statuses = ["401", "404", "413", "414", "429", "503"]
         has_body = self.method in BODY_METHODS
         if has_body or operation.get("parameters") or "requestBody" in operation:
             statuses.append("400")
         if self.view.get_authenticators():
-            # Credentials are checked whenever sent (a bad token is a 401 even on a public route), and a
-            # signed-in caller may be refused what a visitor is not asked for.
-            statuses += ["401", "403"]
-        if "{" in self.path:
-            statuses.append("404")
+            # A signed-in caller may be refused what a visitor is not asked for.
+            statuses.append("403")
         if self.method in BODY_METHODS | {"DELETE"}:
             statuses.append("409")
         if has_body:

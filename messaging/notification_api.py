@@ -73,7 +73,7 @@ class RoomMuteView(ApiView):
     def post(self, request, room_id: str):
         return Response(s.settings_representation(services.mute_room(actor=request.user, room_id=room_id)))
 
-    @extend_schema(request=None, responses=s.NotificationSettingsOut, tags=["notifications"])
+    @extend_schema(request=None, responses={200: s.NotificationSettingsOut}, tags=["notifications"])
     def delete(self, request, room_id: str):
         return Response(s.settings_representation(services.unmute_room(actor=request.user, room_id=room_id)))
 

@@ -21,6 +21,13 @@ class PriceIn(serializers.Serializer):
     amount = serializers.IntegerField(min_value=1, max_value=10_000_000, help_text="minor units (cents); > 0")
     currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217, e.g. EUR")
 
+    def validate(self, attrs):
+        # A PATCH is partial for the course, not inside a price: half a price would be stored as one.
+        missing = sorted({"amount", "currency"} - set(attrs))
+        if missing:
+            raise serializers.ValidationError({name: ["This field is required."] for name in missing})
+        return attrs
+
 
 def _has_word(value: str) -> str:
     if not re.search(r"\w", value):
