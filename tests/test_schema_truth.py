@@ -112,3 +112,56 @@ class TestReadOnlyFieldsSentBack:
         body = response.json()
         assert body["title"] == "Algebra II"
         assert body["enrolled_count"] == 0 and body["rating_count"] == 0
+
+
+class TestWhatFuzzingFound:
+    def test_unknown_api_addresses_answer_in_the_error_shape(self, api, student):
+        for method in ("get", "post"):
+            response = call(api, method, "/api/v1/content/faqs/x/revisions/null,null/restore", student)
+            assert response.status_code == 404 and response["Content-Type"] == "application/json"
+            assert response.json()["error"]["code"] == "not_found"
+
+    def test_a_cookie_post_to_an_unknown_api_address_is_a_404_not_a_csrf_page(self, student):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        response = client.post("/api/v1/nothing-here/", data={"a": 1}, HTTP_COOKIE="session=x")
+        assert response.status_code == 404  # unknown addresses are exempt: nothing can change there
+        assert response.json()["error"]["code"] == "not_found"
+
+    def test_too_many_form_fields_is_a_400_not_a_500(self, api, student):
+        fields = "&".join(f"f{n}=1" for n in range(1200))
+        response = api.post(
+            "/api/v1/me/photo", fields, content_type="application/x-www-form-urlencoded", **student.auth
+        )
+        assert response.status_code in (400, 415)
+        response = api.post(
+            "/api/v1/me/photo",
+            b"".join(b'--b\r\nContent-Disposition: form-data; name="f%d"\r\n\r\n1\r\n' % n for n in range(1200))
+            + b"--b--\r\n",
+            content_type="multipart/form-data; boundary=b",
+            **student.auth,
+        )
+        assert response.status_code == 400 and response.json()["error"]["code"] == "parse_error"
+
+    def test_a_message_id_firestore_cannot_store_is_a_404(self, api, owner_teacher, other_teacher):
+        room = call(api, "post", f"/api/v1/chat/direct/{other_teacher.uid}", owner_teacher, data={})
+        assert room.status_code in (200, 201), room.content
+        room_id = room.json()["id"]
+        for bad in ("__main__", "a" * 300):
+            url = f"/api/v1/chat/rooms/{room_id}/messages/{bad}"
+            assert call(api, "patch", url, owner_teacher, data={"content": "x"}).status_code == 404
+            assert call(api, "delete", url, owner_teacher).status_code == 404
+
+    def test_a_course_patch_with_half_a_price_is_refused_and_nothing_changes(self, api, owner_teacher):
+        course = call(
+            api,
+            "post",
+            "/api/v1/courses",
+            owner_teacher,
+            data={"title": "Algebra", "subject": "Mathematics", "level": "beginner", "language": "en"},
+        ).json()
+        response = call(api, "patch", f"/api/v1/courses/{course['id']}", owner_teacher, data={"price": {"amount": 5}})
+        assert response.status_code == 400
+        assert response.json()["error"]["fields"]["price"] == {"currency": ["This field is required."]}
+        assert call(api, "get", f"/api/v1/courses/{course['id']}", owner_teacher).json()["price"] is None
