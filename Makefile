@@ -9,7 +9,7 @@ STAMP_NODE := node_modules/.installed
 STAMP_SYS := .local/.system-packages
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint format bench clean
+.PHONY: setup run test lint format bench fuzz clean
 
 setup: $(STAMP_SYS) $(STAMP_PY) $(STAMP_NODE)
 
@@ -43,6 +43,11 @@ format: $(STAMP_PY)
 # pytest's own exit code comes back unchanged (5 = no tests collected fails the build).
 test: setup lint
 	$(PY) scripts/stack.py test -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# Schemathesis over the whole API as every role: all phases (stateful included), many examples.
+fuzz: setup
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-40} FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+		$(PY) scripts/stack.py test -- $(PY) -m pytest -p no:cacheprovider tests/test_fuzz_api.py
 
 bench: setup
 	$(PY) scripts/stack.py test -- $(PY) bench/run_all.py

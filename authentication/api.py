@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from authentication import access, services
@@ -69,7 +70,9 @@ class MeView(ApiView):
 
     @extend_schema(request=s.ProfilePatchIn, responses=s.ProfileOut, tags=["profile"])
     def patch(self, request):
-        changes = self.validate(s.ProfilePatchIn, request.data, partial=True)
+        actor = request.user
+        current = {"uid": actor.uid, "email": actor.email, "role": actor.role}
+        changes = self.validate(s.ProfilePatchIn, request.data, partial=True, context={"current": current})
         return Response(s.profile_representation(services.update_my_profile(actor=request.user, changes=changes)))
 
     @extend_schema(request=None, responses={204: None}, tags=["profile"])
@@ -81,6 +84,7 @@ class MeView(ApiView):
 
 
 class MyPhotoView(ApiView):
+    parser_classes = [MultiPartParser]
     roles = SIGNED_IN
 
     @extend_schema(request={"multipart/form-data": s.PhotoIn}, responses=s.ProfileOut, tags=["profile"])
@@ -161,7 +165,7 @@ class ParentLinkCodeView(ApiView):
 class MyChildrenView(ApiView):
     roles = PARENTS
 
-    @extend_schema(responses=s.ProfileOut(many=True), tags=["family"])
+    @extend_schema(responses=s.ProfileListOut, tags=["family"])
     def get(self, request):
         children = services.list_my_children(actor=request.user)
         return Response({"items": [s.profile_representation(child, "related") for child in children]})
@@ -185,7 +189,7 @@ class MyChildView(ApiView):
 class MyParentsView(ApiView):
     roles = STUDENTS
 
-    @extend_schema(responses=s.ProfileOut(many=True), tags=["family"])
+    @extend_schema(responses=s.ProfileListOut, tags=["family"])
     def get(self, request):
         parents = services.list_my_parents(actor=request.user)
         return Response({"items": [s.profile_representation(parent, "related") for parent in parents]})

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from authentication.services import photo_url
 from cplatform.actor import ALL_ROLES, SELF_REGISTER_ROLES
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer
 
 TIMEZONES = frozenset(zoneinfo.available_timezones())
 PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
@@ -97,7 +97,10 @@ class StudentPartIn(serializers.Serializer):
     learning_goals = serializers.CharField(max_length=2000, allow_blank=True)
 
 
-class ProfilePatchIn(serializers.Serializer):
+class ProfilePatchIn(StrictSerializer):
+    # ProfileOut is defined below; bound after it (see the end of this module).
+    guarded_echo = {name: f"Your {name} cannot be changed here." for name in ("uid", "email", "role")}
+
     display_name = serializers.CharField(min_length=1, max_length=100)
     bio = serializers.CharField(max_length=2000, allow_blank=True)
     phone = serializers.CharField(max_length=20, allow_blank=True)
@@ -113,20 +116,6 @@ class ProfilePatchIn(serializers.Serializer):
         if value and not PHONE.match(value):
             raise serializers.ValidationError("Digits, spaces, brackets and dashes, optionally starting with +.")
         return value
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields)
-        locked = unknown & {"role", "email", "uid"}
-        if locked:
-            name = sorted(locked)[0]
-            raise serializers.ValidationError({name: [f"Your {name} cannot be changed here."]})
-        if "parent" in unknown:
-            raise serializers.ValidationError(
-                {"parent": ["Children are linked with a code: POST /api/v1/me/children."]}
-            )
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        return attrs
 
 
 class AvailabilityIn(serializers.Serializer):
@@ -217,6 +206,10 @@ class ProfileOut(serializers.Serializer):
         return photo_url(profile)
 
 
+class ProfileListOut(serializers.Serializer):
+    items = ProfileOut(many=True)
+
+
 SCOPE_FIELDS = {
     "full": None,
     "related": {"uid", "email", "display_name", "role", "bio", "timezone", "photo_url", "teacher", "student"},
@@ -276,3 +269,6 @@ class UserListItemOut(serializers.Serializer):
 class UserPageOut(serializers.Serializer):
     items = UserListItemOut(many=True)
     next_cursor = serializers.CharField(allow_null=True)
+
+
+ProfilePatchIn.echo_of = ProfileOut

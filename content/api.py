@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from content import serializers as s
@@ -141,6 +142,7 @@ class PostApproveView(ApiView):
 
 class PostCoverView(MethodRolesView):
     method_roles = {"GET": PUBLIC, "POST": TEACHERS_AND_ADMINS}
+    parser_classes = [MultiPartParser]
 
     @extend_schema(responses={(200, "image/*"): bytes}, tags=["content"])
     def get(self, request, item_id: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -35,6 +36,11 @@ def to_domain_error(exc: Exception) -> errors.DomainError | None:
         return errors.UnsupportedMediaType(str(exc.detail))
     if isinstance(exc, drf_exceptions.ParseError):
         return errors.ValidationError(f"Malformed request body: {exc.detail}", code="parse_error")
+    if isinstance(exc, RequestDataTooBig):
+        return errors.PayloadTooLarge("The request body is too large.")
+    if isinstance(exc, SuspiciousOperation):
+        # Django's parser limits (too many fields or files): a malformed request, not a server fault.
+        return errors.ValidationError(f"Malformed request: {exc}", code="parse_error")
     if isinstance(exc, drf_exceptions.Throttled):
         return errors.RateLimited(str(exc.detail), retry_after=int(exc.wait or 1))
     return _data_error(data_errors.translate(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from drf_spectacular.types import OpenApiTypes
@@ -44,16 +45,38 @@ def cursor_page_out(name: str, item_serializer: type[serializers.Serializer]) ->
     return type(name, (serializers.Serializer,), {**fields, "__module__": item_serializer.__module__})
 
 
+@functools.cache
+def _echoed_fields(strict_class, output_class) -> frozenset[str]:
+    if output_class is None:
+        return frozenset()
+    return frozenset(set(output_class().fields) - set(strict_class().fields))
+
+
 class StrictSerializer(serializers.Serializer):
     """Unknown fields are a 400 naming them, not silently dropped (a typo would otherwise look like success)."""
 
     # Fields a client may plausibly send but may not set here (kept by the server, changed elsewhere):
     # when any of them is sent, only those are reported, each with its hint.
     unknown_hints: dict[str, str] = {}
+    # The output serializer of the same resource: its fields that are not input here are read-only and,
+    # sent back unchanged by a client that GETs, edits and PUTs the whole object, are ignored.
+    echo_of: type[serializers.Serializer] | None = None
+
+    @classmethod
+    def echoed_fields(cls) -> frozenset[str]:
+        return _echoed_fields(cls, cls.echo_of)
+
+    # Echoed fields that must still equal the current value (passed as context["current"]): a changed
+    # role or email is a mistake worth a clear 400, an unchanged one is just a full-object round trip.
+    guarded_echo: dict[str, str] = {}
 
     def to_internal_value(self, data):
         # Checked here rather than in validate() so that nested strict serializers refuse too.
         if isinstance(data, Mapping):
+            echoed = self.echoed_fields() & set(data)
+            if echoed:
+                self._check_guarded_echo({name: data[name] for name in echoed})
+                data = {name: data[name] for name in data if name not in echoed}
             unknown = set(data) - set(self.fields)
             hinted = sorted(unknown & set(self.unknown_hints))
             if hinted:
@@ -61,3 +84,11 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
         return super().to_internal_value(data)
+
+    def _check_guarded_echo(self, echoed: dict) -> None:
+        current = self.context.get("current") or {}
+        changed = sorted(
+            name for name in echoed if name in self.guarded_echo and echoed[name] != current.get(name, echoed[name])
+        )
+        if changed:
+            raise serializers.ValidationError({name: [self.guarded_echo[name]] for name in changed})

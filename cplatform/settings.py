@@ -6,6 +6,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from cplatform.error_schema import ERROR_COMPONENT, ERROR_FIELD_MESSAGES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -56,6 +58,7 @@ SESSION_COOKIE_DAYS = env.int("SESSION_COOKIE_DAYS", default=5)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "cplatform.views.csrf_failure"
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 # Deleting one's account needs a password typed within this many seconds.
@@ -364,14 +367,12 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["middlewares.drf.FirebaseAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["middlewares.drf.RolePermission"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only; the upload views (photo, covers, materials) take multipart and say so themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "cplatform.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cplatform.schema.TruthfulAutoSchema",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -384,10 +385,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "APPEND_COMPONENTS": {
+        "schemas": {"Error": ERROR_COMPONENT, "ErrorFieldMessages": ERROR_FIELD_MESSAGES},
         "securitySchemes": {
             "firebaseIdToken": {"type": "http", "scheme": "bearer", "bearerFormat": "Firebase ID token"},
             "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
-        }
+        },
     },
     "SECURITY": [{"firebaseIdToken": []}, {"sessionCookie": []}],
 }

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from cplatform import api, views
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/", include("payments.urls")),
     path("api/v1/", include("content.urls")),
     path("api/v1/", include("analytics.urls")),
+    # Unknown API addresses get the JSON error shape even with DEBUG on (Django's debug 404 is HTML).
+    re_path(r"^api/", views.api_not_found),
     # Before the accounts pages: content serves visitors the landing page at "/" and hands
     # signed-in users to the accounts home (content may import authentication, not the reverse).
     path("", include("content.page_urls")),

@@ -24,9 +24,17 @@ from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
 from firestore_operations.batches import delete_matching
-from firestore_operations.chat_rooms import commit_if_unchanged, field, room_ref, unchanged_since, valid_room_id
+from firestore_operations.chat_rooms import (
+    commit_if_unchanged,
+    field,
+    get_room,
+    room_ref,
+    unchanged_since,
+    valid_room_id,
+)
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict, valid_id
+from firestore_operations.errors import Missing
 
 COLLECTION = "messages"
 # Sends to one room from one process take turns (striped locks, bounded memory): they would only
@@ -197,6 +205,10 @@ def change_message(
     `decide(room, message)` raises to refuse and returns the field changes (None: nothing to do).
     When the message is the room's last one, the room's preview follows in the same batch.
     """
+    if not valid_message_id(message_id):
+        # An id Firestore cannot store names no message; `decide` words the refusal (room or message).
+        decide(get_room(room_id), None)
+        raise Missing(f"rooms/{room_id}/messages/{message_id}")
 
     def attempt() -> tuple[dict, bool]:
         room_snap, message_snap = _read_pair(room_id, message_id)

@@ -73,7 +73,7 @@ class RoomMuteView(ApiView):
     def post(self, request, room_id: str):
         return Response(s.settings_representation(services.mute_room(actor=request.user, room_id=room_id)))
 
-    @extend_schema(request=None, responses=s.NotificationSettingsOut, tags=["notifications"])
+    @extend_schema(request=None, responses={200: s.NotificationSettingsOut}, tags=["notifications"])
     def delete(self, request, room_id: str):
         return Response(s.settings_representation(services.unmute_room(actor=request.user, room_id=room_id)))
 
@@ -81,7 +81,7 @@ class RoomMuteView(ApiView):
 class MyDevicesView(ApiView):
     roles = SIGNED_IN
 
-    @extend_schema(responses=s.DeviceOut(many=True), tags=["devices"])
+    @extend_schema(responses=s.DeviceListOut, tags=["devices"])
     def get(self, request):
         devices = services.list_my_devices(actor=request.user)
         return Response({"items": [s.device_representation(device) for device in devices]})

@@ -50,8 +50,6 @@ class QuietHoursIn(StrictSerializer):
 class NotificationSettingsIn(StrictSerializer):
     """Every field is optional: what is left out keeps its current value."""
 
-    unknown_hints = {"timezone": "Quiet hours use your profile's time zone: change it with PATCH /api/v1/me."}
-
     groups = GroupsIn(required=False)
     email_mode = serializers.ChoiceField(choices=EMAIL_MODES, required=False)
     muted_rooms = serializers.ListField(
@@ -148,6 +146,10 @@ class DeviceOut(serializers.Serializer):
     registered_at = IsoDateTimeField(allow_null=True, help_text="last time the app registered this token")
 
 
+class DeviceListOut(serializers.Serializer):
+    items = DeviceOut(many=True)
+
+
 def device_representation(device: dict) -> dict:
     return {
         "id": device["id"],
@@ -156,3 +158,7 @@ def device_representation(device: dict) -> dict:
         "created_at": iso(device.get("created_at")),
         "registered_at": iso(device.get("registered_at")),
     }
+
+
+# A client may PUT back what it got: the time zone (changed with PATCH /api/v1/me) and updated_at are ignored.
+NotificationSettingsIn.echo_of = NotificationSettingsOut

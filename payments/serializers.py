@@ -7,18 +7,10 @@ import re
 
 from rest_framework import serializers
 
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, StrictSerializer
 from firestore_operations.payments import STATUSES
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-class StrictSerializer(serializers.Serializer):
-    def validate(self, attrs):
-        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        return attrs
 
 
 class CheckoutIn(StrictSerializer):

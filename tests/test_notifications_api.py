@@ -238,7 +238,6 @@ class TestSettings:
             ({"quiet_hours": "22-07"}, "quiet_hours"),
             ({"muted_rooms": "room-1"}, "muted_rooms"),
             ({"muted_rooms": ["a/b"]}, "muted_rooms"),
-            ({"timezone": "Europe/Paris"}, "timezone"),
             ({"colour": "blue"}, "colour"),
         ],
     )
@@ -247,6 +246,11 @@ class TestSettings:
         error = assert_error(response, 400, "invalid")
         assert field in error["fields"], error
         assert call(api, "get", "/api/v1/notifications/settings", student).json()["updated_at"] is None
+
+    def test_the_time_zone_sent_back_is_ignored_it_is_changed_on_the_profile(self, api, student):
+        response = call(api, "put", "/api/v1/notifications/settings", student, data={"timezone": "Europe/Paris"})
+        assert response.status_code == 200 and response.json()["timezone"] == "UTC"
+        assert call(api, "get", "/api/v1/me", student).json()["timezone"] == "UTC"
 
     def test_too_many_muted_rooms_is_a_400(self, api, student):
         rooms = [f"room-{n}" for n in range(501)]

@@ -102,8 +102,9 @@ class TestUpload:
         error = assert_error(response, 400, "invalid")
         assert "photo" in error["fields"]
 
-    def test_a_json_body_is_400(self, api, student):
-        assert_error(call(api, "post", "/api/v1/me/photo", student, data={"photo": "aGVsbG8="}), 400)
+    def test_a_json_body_is_415(self, api, student):
+        # Uploads take multipart only (a base64 photo in JSON is not a photo upload).
+        assert_error(call(api, "post", "/api/v1/me/photo", student, data={"photo": "aGVsbG8="}), 415)
 
     def test_it_needs_a_sign_in(self, api):
         photo = io.BytesIO(image_bytes())

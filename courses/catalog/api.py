@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from courses.catalog import search, services
@@ -64,6 +65,7 @@ class CourseDetailView(MethodRolesView):
 
 
 class CourseCoverView(MethodRolesView):
+    parser_classes = [MultiPartParser]
     method_roles = {"GET": PUBLIC, "POST": TEACHERS_AND_ADMINS}
 
     @extend_schema(responses={(200, "image/*"): bytes}, tags=["courses"])

@@ -14,15 +14,19 @@ from firestore_operations.documents import iso
 from firestore_operations.enrollments import seats_left
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
-LOCKED_FIELDS = ("teacher_uid", "teacher_name", "rating_avg", "rating_count", "enrolled_count", "id")
-
-
 # --- input -------------------------------------------------------------------------------------
 
 
 class PriceIn(serializers.Serializer):
     amount = serializers.IntegerField(min_value=1, max_value=10_000_000, help_text="minor units (cents); > 0")
     currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217, e.g. EUR")
+
+    def validate(self, attrs):
+        # A PATCH is partial for the course, not inside a price: half a price would be stored as one.
+        missing = sorted({"amount", "currency"} - set(attrs))
+        if missing:
+            raise serializers.ValidationError({name: ["This field is required."] for name in missing})
+        return attrs
 
 
 def _has_word(value: str) -> str:
@@ -32,8 +36,6 @@ def _has_word(value: str) -> str:
 
 
 class CourseIn(StrictSerializer):
-    unknown_hints = dict.fromkeys(LOCKED_FIELDS, "This field is kept by the server.")
-
     title = serializers.CharField(min_length=3, max_length=120, validators=[_has_word])
     description = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
     subject = serializers.CharField(min_length=1, max_length=60, validators=[_has_word])
@@ -176,3 +178,7 @@ def course_page(page) -> dict:
     if "suggestions" in page.extra:
         body["suggestions"] = page.extra["suggestions"]
     return body
+
+
+# A client may send back the course it got: what the server keeps (teacher, ratings, counts, id) is ignored.
+CourseIn.echo_of = CourseOut

@@ -39,7 +39,7 @@ class CourseEnrollmentView(MethodRolesView):
         result = services.enroll_student(actor=request.user, course_id=course_id, student_uid=data.get("student_uid"))
         return Response(s.enrollment_representation(result.enrollment), status=ENROLL_STATUS[result.outcome])
 
-    @extend_schema(parameters=[s.StudentQuery], responses=s.EnrollmentOut, tags=["enrolments"])
+    @extend_schema(parameters=[s.StudentQuery], responses={200: s.EnrollmentOut}, tags=["enrolments"])
     def delete(self, request, course_id: str):
         params = self.query(s.StudentQuery)
         enrollment = services.withdraw_student(

@@ -85,8 +85,8 @@ class MaterialDownloadView(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("Range", str, OpenApiParameter.HEADER, description="One range: bytes=a-b")],
         responses={
-            (200, "application/octet-stream"): bytes,
-            (206, "application/octet-stream"): bytes,
+            (200, "*/*"): bytes,
+            (206, "*/*"): bytes,
             302: OpenApiResponse(description="Redirect to a signed Storage URL (MATERIAL_SIGNED_URLS)."),
             416: OpenApiResponse(description="The range lies outside the file."),
         },
