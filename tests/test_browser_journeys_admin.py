@@ -32,13 +32,13 @@ def reviewed(owner_teacher, student) -> dict:
 
 
 def test_an_admin_manages_users_courses_feedback_and_a_group(
-    page,
+    page,  # noqa: F811
     live_server,
     admin,
     owner_teacher,
     student,
     other_student,
-    reviewed,  # noqa: F811
+    reviewed,
 ):
     url = live_server
     watch = Watch(page)

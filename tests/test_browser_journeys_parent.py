@@ -56,12 +56,12 @@ def family(monkeypatch, owner_teacher, student, parent):
 
 
 def test_a_parent_follows_her_child_enrols_her_and_writes_to_the_teacher(
-    page,
+    page,  # noqa: F811
     live_server,
     family,
     parent,
     student,
-    owner_teacher,  # noqa: F811
+    owner_teacher,
 ):
     url = live_server
     watch = Watch(page)
