@@ -26,10 +26,13 @@ class Command(BaseCommand):
         admin, teachers, students = accounts["admin"], accounts["teachers"], accounts["students"]
         course_demo.seed_courses(teachers=teachers, students=students)
         self.stdout.write("Seeded courses.demo.")
-        messaging_demo.seed_messaging(admin=admin, teachers=teachers, students=students)
-        self.stdout.write("Seeded messaging.demo.")
         payment_demo.seed_payments(admin=admin, teachers=teachers, students=students, parent=accounts["parent"])
         self.stdout.write("Seeded payments.demo.")
+        # After every enrolment (paid ones included), so past lessons carry everyone's attendance.
+        course_demo.seed_lessons(teachers=teachers)
+        self.stdout.write("Seeded lessons, attendance and materials.")
+        messaging_demo.seed_messaging(admin=admin, teachers=teachers, students=students, parent=accounts["parent"])
+        self.stdout.write("Seeded messaging.demo.")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {account_demo.DEMO_PASSWORD}):"))
         for profile in [admin, *teachers, *students, accounts["parent"]]:
             self.stdout.write(f"  {profile['role']:<8} {profile['email']}")
