@@ -61,11 +61,13 @@ def viewer_range(
     last = last or today
     first = first or last - dt.timedelta(days=29)
     if first > last:
-        raise errors.ValidationError("`from` must not be after `to`.", fields={"from": ["After `to`."]})
+        raise errors.ValidationError(
+            "The start date must not be after the end date.", fields={"from": ["After the end date."]}
+        )
     if (last - first).days + 1 > settings.ANALYTICS_MAX_RANGE_DAYS:
         raise errors.ValidationError(
             f"A report covers at most {settings.ANALYTICS_MAX_RANGE_DAYS} days.",
-            fields={"from": ["Range too long."]},
+            fields={"from": ["Choose a later start date."]},
         )
     return ReportRange(first=first, last=last, group=group, timezone=tz.key)
 
