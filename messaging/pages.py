@@ -40,6 +40,7 @@ GROUP_LABELS = {
     "enrollments": ("Enrolments", "Students joining or leaving, seats freed"),
     "feedback": ("Feedback", "Ratings and reviews of your courses"),
     "payments": ("Payments", "Receipts and payment problems"),
+    "progress": ("Progress", "Students who need attention, and weekly progress summaries of your children"),
 }
 CHANNEL_LABELS = {"in_app": "In the app", "email": "Email", "push": "Push"}
 EMAIL_MODE_LABELS = {
