@@ -58,3 +58,25 @@ def test_the_demo_conversations_are_stored_once_however_often_they_are_loaded():
     messages, _ = chat.list_messages(actor=actor, room_id=direct[0]["id"])
     assert messages[0]["content"].startswith("Bonjour")
     assert len(messages) == 3
+
+
+def test_the_demo_dashboards_have_analytics_once():
+    from analytics import services
+    from authentication.demo import TEACHERS
+    from cplatform.actor import Actor
+    from firestore_operations import analytics as store
+
+    seed()
+    documents = len(list(store.all_student_course_summaries(limit=500)))
+    teacher = Actor(uid=identity.uid_for_email(TEACHERS[0]["email"]), email=TEACHERS[0]["email"], role="teacher")
+    rng = services.viewer_range(actor=teacher, first=None, last=None, group="day", timezone="UTC")
+    report = services.engagement_report(actor=teacher, rng=rng)
+    assert report["totals"]["views"] > 0 and report["courses"]
+    assert services.list_warnings(actor=teacher)["items"] or any(
+        services.list_warnings(actor=Actor(uid=identity.uid_for_email(t["email"]), email="", role="teacher"))["items"]
+        for t in TEACHERS[1:]
+    )
+    views = report["totals"]["views"]
+    seed()
+    assert services.engagement_report(actor=teacher, rng=rng)["totals"]["views"] == views
+    assert len(list(store.all_student_course_summaries(limit=500))) == documents
