@@ -149,3 +149,25 @@ def _students_and_parents_have_conversations_and_notifications():
     assert [room["kind"] for room in chat.list_my_rooms(actor=pat, limit=20, cursor=None).items] == ["direct"]
     assert notification_services.count_my_unread_notifications(actor=sam) > 0
     assert notification_services.count_my_unread_notifications(actor=_actor_for(TEACHERS[0]["email"])) > 0
+
+
+def test_the_demo_dashboards_have_analytics_once():
+    from analytics import services
+    from authentication.demo import TEACHERS
+    from cplatform.actor import Actor
+    from firestore_operations import analytics as store
+
+    seed()
+    documents = len(list(store.all_student_course_summaries(limit=500)))
+    teacher = Actor(uid=identity.uid_for_email(TEACHERS[0]["email"]), email=TEACHERS[0]["email"], role="teacher")
+    rng = services.viewer_range(actor=teacher, first=None, last=None, group="day", timezone="UTC")
+    report = services.engagement_report(actor=teacher, rng=rng)
+    assert report["totals"]["views"] > 0 and report["courses"]
+    assert services.list_warnings(actor=teacher)["items"] or any(
+        services.list_warnings(actor=Actor(uid=identity.uid_for_email(t["email"]), email="", role="teacher"))["items"]
+        for t in TEACHERS[1:]
+    )
+    views = report["totals"]["views"]
+    seed()
+    assert services.engagement_report(actor=teacher, rng=rng)["totals"]["views"] == views
+    assert len(list(store.all_student_course_summaries(limit=500))) == documents
