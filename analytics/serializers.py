@@ -121,7 +121,7 @@ class _EngagementOutBody(serializers.Serializer):
     empty_queries = QueryCountOut(many=True)
 
 
-EngagementOut = type("EngagementOut", (_EngagementOutBody,), {"from": serializers.DateField(), "__module__": __name__})
+EngagementOut = type("EngagementReportOut", (_EngagementOutBody,), {"from": serializers.DateField(), "__module__": __name__})
 
 
 class StudentProgressOut(serializers.Serializer):
@@ -166,7 +166,7 @@ class _ProgressOutBody(serializers.Serializer):
     courses = CourseProgressOut(many=True)
 
 
-ProgressOut = type("ProgressOut", (_ProgressOutBody,), {"from": serializers.DateField(), "__module__": __name__})
+ProgressOut = type("ProgressReportOut", (_ProgressOutBody,), {"from": serializers.DateField(), "__module__": __name__})
 
 
 class MoneyLineOut(serializers.Serializer):
@@ -208,7 +208,7 @@ class _RevenueOutBody(serializers.Serializer):
     totals = RevenueTotalOut(many=True)
 
 
-RevenueOut = type("RevenueOut", (_RevenueOutBody,), {"from": serializers.DateField(), "__module__": __name__})
+RevenueOut = type("RevenueReportOut", (_RevenueOutBody,), {"from": serializers.DateField(), "__module__": __name__})
 
 
 class WarningOut(serializers.Serializer):

@@ -52,7 +52,7 @@ def handler(name: str) -> Callable[[Handler], Handler]:
 
 
 # The apps whose `tasks.py` holds handlers or periodic tasks (the worker autodiscovers the same list).
-TASK_APPS = ("cplatform", "authentication", "courses", "payments", "messaging", "content")
+TASK_APPS = ("cplatform", "authentication", "courses", "payments", "messaging", "content", "analytics")
 
 
 def _load_handlers() -> None:

@@ -306,6 +306,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=NOTIFICATION_DIGEST_HOUR_UTC, day_of_week="mon"),
         "args": ("weekly",),
     },
+    # Early warnings and the parents' weekly summaries (analytics/jobs.py); repeats are harmless.
+    "analytics-jobs": {"task": "analytics.run_jobs", "schedule": crontab(minute=5)},
 }
 
 LANGUAGE_CODE = "en-us"

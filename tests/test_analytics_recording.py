@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -208,6 +209,11 @@ class TestDomainEvents:
         assert call(api, "get", "/api/v1/courses?q=zzzzqx", student).status_code == 200
         sent = call(api, "post", f"/api/v1/messages/{admin.uid}", student, data={"content": "Hello"})
         assert sent.status_code in (200, 201), sent.content
+        # The message is counted by the worker (off the chat send path), at the time it was sent.
+        deadline = time.monotonic() + 20
+        while engagement(admin, "2026-03-10", "2026-03-10", "UTC")["totals"]["messages"] == 0:
+            assert time.monotonic() < deadline, "the worker never counted the message"
+            time.sleep(0.2)
         report = engagement(admin, "2026-03-10", "2026-03-10", "UTC")
         totals = report["totals"]
         assert (totals["sign_ins"], totals["views"], totals["searches"], totals["searches_empty"]) == (1, 1, 1, 1)

@@ -403,8 +403,8 @@ class TestSending:
             assert response.status_code == 201
             writes.append(int(response["X-Firestore-Writes"]))
             assert response["X-Firestore-Queries"] == "0"
-        # The message, the room's counter/preview, and one blind analytics count (docs/analytics.md).
-        assert writes[0] == writes[1] == 3
+        # The message and the room's counter/preview; the analytics count goes through the worker.
+        assert writes[0] == writes[1] == 2
 
     def test_only_direct_rooms_notify(self, api, dm, owner_teacher, student, other_teacher, monkeypatch):
         calls = []
