@@ -30,7 +30,7 @@ def entry(token: str, course_id: str) -> dict:
     """The course's entry in a postings document, as stored in Firestore, its ranking fields
     decoded (search.postings stores them fixed-width and inverted)."""
     stored = db().collection("course_search").document(token).get().to_dict()["entries"][course_id]
-    weight, rating, popularity, full, order, status = stored.split("|")[:6]
+    weight, rating, popularity, full, _order, status = stored.split("|")[:6]
     return {
         "weight": str(int(weight)),
         "rating": str(999 - int(rating)),
