@@ -83,16 +83,26 @@ def delete_other_postings(keep: set[str]) -> int:
 
 
 def read_postings(doc_ids: list[str]) -> dict[str, dict[str, str]]:
-    """{doc_id: entries} for the given documents, in one batched read (missing ones are empty)."""
+    """{doc_id: entries} for the given documents, in one batched read (missing ones are empty).
+
+    Read through the GAPIC call itself: the snapshot path decodes every map value in Python and
+    deep-copies the map again in to_dict(), about 70 % of a one-letter search over 10,000 courses
+    (6,000 entries); the raw messages give the strings straight from the protobuf map.
+    """
     ids = list(dict.fromkeys(doc_ids))
-    found = {doc_id: {} for doc_id in ids}
+    found: dict[str, dict[str, str]] = {doc_id: {} for doc_id in ids}
     if not ids:
         return found
-    for snap in db().get_all([_ref(doc_id) for doc_id in ids]):
-        if snap.exists:
-            entries = (snap.to_dict() or {}).get("entries") or {}
-            # Entries of the earlier array layout are skipped until reindex_courses rewrites them.
-            found[snap.id] = {key: value for key, value in entries.items() if isinstance(value, str)}
+    client = db()
+    request = {"database": client._database_string, "documents": [_ref(doc_id)._document_path for doc_id in ids]}
+    for response in client._firestore_api.batch_get_documents(request=request, metadata=client._rpc_metadata):
+        message = type(response).pb(response)
+        if message.WhichOneof("result") != "found":
+            continue
+        doc_id = message.found.name.rsplit("/", 1)[1]
+        entries = message.found.fields["entries"].map_value.fields if "entries" in message.found.fields else {}
+        # Entries of the earlier array layout (no string value) are skipped until reindex_courses.
+        found[doc_id] = {key: value.string_value for key, value in entries.items() if value.string_value}
     return found
 
 

@@ -27,10 +27,17 @@ def search(api, persona, query: str) -> dict:
 
 
 def entry(token: str, course_id: str) -> dict:
-    """The course's entry in a postings document, as stored in Firestore (see search.postings)."""
+    """The course's entry in a postings document, as stored in Firestore, its ranking fields
+    decoded (search.postings stores them fixed-width and inverted)."""
     stored = db().collection("course_search").document(token).get().to_dict()["entries"][course_id]
-    names = ("weight", "rating", "popularity", "has_seat", "status", "free", "order", "level", "language")
-    return dict(zip(names, stored.split("|"), strict=False))
+    weight, rating, popularity, full, _order, status = stored.split("|")[:6]
+    return {
+        "weight": str(int(weight)),
+        "rating": str(999 - int(rating)),
+        "popularity": str(9999 - int(popularity)),
+        "has_seat": "1" if full == "0" else "0",
+        "status": status,
+    }
 
 
 def titles(body: dict) -> list[str]:

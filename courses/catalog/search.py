@@ -151,25 +151,35 @@ def _millis(value) -> int:
     return int(value.timestamp() * 1000) if hasattr(value, "timestamp") else 0
 
 
+# Entry layout: "WW|RRR|PPPP|S|OOOOOOOOOOOOOO|status|free|level|language|subject|teacher". The
+# ranking fields come first, at fixed width and inverted (999 - rating, 9999 - popularity,
+# 0 = a free seat, 10^14 - 1 - order in ms), so one string slice compares like the tuple
+# (weight, -rating, -popularity, -seat, -order): ranking thousands of entries needs no parsing.
+RATING_AT, POPULARITY_AT, SEAT_AT, ORDER_AT, STATUS_AT = slice(3, 6), slice(7, 11), slice(12, 13), slice(14, 28), 29
+RANK_TAIL = slice(3, 28)
+FILTERS_FROM = 31  # free|level|language|subject|teacher
+ORDER_MAX = 10**14 - 1
+
+
 def postings(course: dict) -> dict[str, str]:
-    """{token: this course's entry} for every token of the course (entry layout: ENTRY_FIELDS)."""
+    """{token: this course's entry} for every token of the course (layout above)."""
     order = course.get("published_at") or course.get("created_at")
     rating, popularity, has_seat = ranking_fields(course)
     rest = "|".join(
         (
-            str(rating),
-            str(popularity),
-            str(has_seat),
+            f"{999 - min(rating, 999):03d}",
+            f"{9999 - min(popularity, 9999):04d}",
+            "0" if has_seat else "1",
+            f"{ORDER_MAX - min(_millis(order), ORDER_MAX):014d}",
             STATUS_CODES.get(course.get("status", ""), "?"),
             "0" if course.get("price") else "1",
-            str(_millis(order)),
             course.get("level", ""),
             (course.get("language") or "").lower(),
             subject_key(course.get("subject", "")),
             course.get("teacher_uid", ""),
         )
     )
-    return {token: f"{weight}|{rest}" for token, weight in course_tokens(course).items()}
+    return {token: f"{weight:02d}|{rest}" for token, weight in course_tokens(course).items()}
 
 
 def vocab_of(course: dict) -> dict:
@@ -346,26 +356,14 @@ def _edit1(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-# Entry layout (see postings): "weight|rating|popularity|has_seat|status|free|order|level|language|subject|teacher".
-W, RATING, POPULARITY, HAS_SEAT, STATUS, IS_FREE, ORDER, LEVEL, LANGUAGE_KEY, SUBJECT_KEY, TEACHER_UID = range(11)
-ENTRY_FIELDS = 11
-ENTRY_FILTERS = {
-    "teacher_uid": TEACHER_UID,
-    "subject_key": SUBJECT_KEY,
-    "level": LEVEL,
-    "language_key": LANGUAGE_KEY,
-    "is_free": IS_FREE,
-}
+# Filters a search checks on the entries (after FILTERS_FROM, split on "|").
+ENTRY_FILTERS = {"is_free": 0, "level": 1, "language_key": 2, "subject_key": 3, "teacher_uid": 4}
 
 
 def _entry_value(field: str, value: object) -> str:
     if field == "is_free":
         return "1" if value else "0"
     return str(value)
-
-
-def _weight(entry: str) -> int:
-    return int(entry[: entry.index("|")])
 
 
 def _term_postings(terms: list[str]) -> dict[str, dict[str, str]]:
@@ -387,10 +385,9 @@ def _typo_postings(term: str, vocab: dict) -> dict[str, str]:
     entries: dict[str, str] = {}
     for word in close:
         for course_id, entry in found[word].items():
-            weight, rest = entry.split("|", 1)
-            typo = (int(weight) // KINDS) * KINDS + TYPO
-            if course_id not in entries or _weight(entries[course_id]) > typo:
-                entries[course_id] = f"{typo}|{rest}"
+            typo = f"{(int(entry[:2]) // KINDS) * KINDS + TYPO:02d}"
+            if course_id not in entries or entries[course_id][:2] > typo:
+                entries[course_id] = typo + entry[2:]
     return entries
 
 
@@ -433,37 +430,39 @@ def search_courses(*, actor: Actor, q: str, query: CatalogQuery, limit: int, cur
             vocab = vocab if vocab is not None else search_store.read_vocab()
             per_term[term] = _typo_postings(term, vocab)
     matched = None
-    for term in sorted(terms, key=lambda t: len(per_term[t])):
+    for term in sorted(terms, key=lambda t: len(per_term[t])) if len(terms) > 1 else ():
         matched = set(per_term[term]) if matched is None else matched & per_term[term].keys()
         if not matched:
             break
     wanted = [(ENTRY_FILTERS[field], _entry_value(field, value)) for field, value in values.items()]
-    if scope == PUBLIC_SCOPE:
-        wanted.append((STATUS, STATUS_CODES[PUBLISHED]))
-    first_term, other_terms = terms[0], terms[1:]
-    ranked = []
-    for course_id in matched or ():
-        first = per_term[first_term][course_id].split("|", ENTRY_FIELDS - 1)
-        if any(first[index] != value for index, value in wanted):
-            continue
-        # Comparing the sorted weights compares "more words in a better field" (lower weight wins).
-        weights = tuple(sorted([int(first[W]), *(_weight(per_term[term][course_id]) for term in other_terms)]))
-        ranked.append((weights, first, course_id))
-    if sort == "relevance":
-        ranked.sort(
-            key=lambda row: (
-                row[0],
-                -int(row[1][RATING]),
-                -int(row[1][POPULARITY]),
-                -int(row[1][HAS_SEAT]),
-                -int(row[1][ORDER]),
-                row[2],
-            )
-        )
+    status = STATUS_CODES[PUBLISHED] if scope == PUBLIC_SCOPE else None
+    first_postings, others = per_term[terms[0]], [per_term[term] for term in terms[1:]]
+    # One word (the common case, and the largest postings): every entry of its document matches.
+    rows = first_postings.items() if not others else ((cid, first_postings[cid]) for cid in matched or ())
+
+    def shown(entry: str) -> bool:
+        if status and entry[STATUS_AT] != status:
+            return False
+        fields = entry[FILTERS_FROM:].split("|", 4)
+        return all(fields[index] == value for index, value in wanted)
+
+    if wanted or not status:
+        rows = [(cid, entry) for cid, entry in rows if shown(entry)]
     else:
-        index = {"newest": ORDER, "rating": RATING, "popularity": POPULARITY}[sort]
-        ranked.sort(key=lambda row: (-int(row[1][index]), -int(row[1][ORDER]), row[2]))
-    window = [course_id for _, _, course_id in ranked[offset : offset + limit]]
+        rows = [(cid, entry) for cid, entry in rows if entry[STATUS_AT] == status]
+    if sort == "relevance" and not others:
+        ranked = [(entry[:2] + entry[RANK_TAIL], cid) for cid, entry in rows]
+    elif sort == "relevance":
+        # Fixed-width weights, sorted and joined, compare like "more words in a better field".
+        ranked = [
+            ("".join(sorted([entry[:2], *(other[cid][:2] for other in others)])) + entry[RANK_TAIL], cid)
+            for cid, entry in rows
+        ]
+    else:
+        field = {"newest": ORDER_AT, "rating": RATING_AT, "popularity": POPULARITY_AT}[sort]
+        ranked = [(entry[field] + entry[ORDER_AT], cid) for cid, entry in rows]
+    ranked.sort()
+    window = [course_id for _, course_id in ranked[offset : offset + limit]]
     found = course_store.get_courses(window, fields=LIST_FIELDS) if window else {}
     items = []
     for course_id in window:
