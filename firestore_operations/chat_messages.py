@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from google.api_core import exceptions as google_exceptions
+from google.api_core.datetime_helpers import DatetimeWithNanoseconds
 from google.cloud import firestore
 
 from firestore_operations.batches import delete_matching
@@ -61,6 +62,30 @@ def _remember_room(room_id: str, room: dict | None, update_time) -> None:
 def _known_room(room_id: str) -> tuple[dict, object] | None:
     with _KNOWN_ROOMS_LOCK:
         return _KNOWN_ROOMS.get(room_id)
+
+
+def _stamp(update_time) -> str:
+    return update_time.rfc3339()
+
+
+def follow_room_write(room_id: str, write: dict) -> None:
+    """Another process's message batch in a room (the `write` of add_message's room, carried by its
+    live frame): when this process remembers the room exactly as it was before that batch, it moves
+    its copy on, so its next send there needs no read either. Any other case forgets the copy (the
+    next send reads); a frame the channel layer lost only costs that read."""
+    with _KNOWN_ROOMS_LOCK:
+        known = _KNOWN_ROOMS.get(room_id)
+        if known is None:
+            return
+        room, update_time = known
+        if _stamp(update_time) == write["after"]:
+            return  # our own batch, or one we already followed
+        if _stamp(update_time) != write["before"]:
+            del _KNOWN_ROOMS[room_id]
+            return
+        seen = {**(room.get("seen_seq") or {}), **write["seen"]}
+        room = {**room, "message_seq": write["message_seq"], "seen_seq": seen}
+        _KNOWN_ROOMS[room_id] = (room, DatetimeWithNanoseconds.from_rfc3339(write["after"]))
 
 
 def _messages(room_id: str) -> firestore.CollectionReference:
@@ -170,10 +195,12 @@ def _store_sends(room_id: str, sends: list[_Send]) -> None:
                 send.error = exc
 
 
-def _commit_new(room_id: str, room: dict, sends: list[_Send], option) -> tuple[list[dict], dict]:
-    """Create the sends' messages (seq after the room's) and move the room on, in one batch.
+def _commit_new(room_id: str, room: dict, sends: list[_Send], before) -> tuple[list[dict], dict]:
+    """Create the sends' messages (seq after the room's) and move the room on, in one batch, if the
+    room document is still at update time `before`.
 
-    Returns the messages and the room as it is after the batch (also remembered for the next send).
+    Returns the messages and the room as it is after the batch (also remembered for the next send),
+    with `write`: the batch's change to the room, for other processes (follow_room_write).
     Raises FailedPrecondition (the room changed), AlreadyExists (a message id exists), NotFound.
     """
     batch = db().batch()
@@ -200,11 +227,12 @@ def _commit_new(room_id: str, room: dict, sends: list[_Send], option) -> tuple[l
     last = _last_message(messages[-1], sends[-1].preview)
     changes = {"message_seq": seq, "last_message": last, "last_activity_at": firestore.SERVER_TIMESTAMP}
     changes.update({field("seen_seq", uid): value for uid, value in seen.items()})
-    batch.update(room_ref(room_id), changes, option=option)
-    results = batch.commit()
+    batch.update(room_ref(room_id), changes, option=db().write_option(last_update_time=before))
+    update_time = batch.commit()[-1].update_time
     after = {**room, "message_seq": seq, "last_message": last, "seen_seq": {**(room.get("seen_seq") or {}), **seen}}
-    _remember_room(room_id, after, results[-1].update_time)
-    return messages, after
+    _remember_room(room_id, after, update_time)
+    write = {"before": _stamp(before), "after": _stamp(update_time), "message_seq": seq, "seen": seen}
+    return messages, {**after, "write": write}
 
 
 def _store_from_memory(room_id: str, sends: list[_Send]) -> bool:
@@ -220,7 +248,7 @@ def _store_from_memory(room_id: str, sends: list[_Send]) -> bool:
         _remember_room(room_id, None, None)
         return False
     try:
-        messages, after = _commit_new(room_id, room, sends, db().write_option(last_update_time=update_time))
+        messages, after = _commit_new(room_id, room, sends, update_time)
     except (google_exceptions.FailedPrecondition, google_exceptions.AlreadyExists, google_exceptions.NotFound):
         # Changed elsewhere since, a retried client_id, a deleted room: the read path decides.
         _remember_room(room_id, None, None)
@@ -259,7 +287,7 @@ def _store_after_read(room_id: str, sends: list[_Send]) -> None:
     created = {}
     if new:
         try:
-            messages, after = _commit_new(room_id, room, new, unchanged_since(room_snap))
+            messages, after = _commit_new(room_id, room, new, room_snap.update_time)
         except google_exceptions.AlreadyExists:
             # The same send, retried concurrently in another process, got in first: read again.
             raise google_exceptions.FailedPrecondition("message created concurrently") from None
