@@ -14,6 +14,7 @@ from cplatform.server_tuning import (  # noqa: E402
     answer_overlong_request_lines,
     disable_twisted_form_parsing,
     limit_request_bodies,
+    plain_autobahn_debug_text,
 )
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 
@@ -21,6 +22,7 @@ identity.warm_up()
 disable_twisted_form_parsing()
 answer_overlong_request_lines()
 limit_request_bodies()
+plain_autobahn_debug_text()
 
 application = ProtocolTypeRouter(
     {

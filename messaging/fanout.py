@@ -58,13 +58,15 @@ def encode_frame(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
 
-def envelope(room_id: str, frame: dict, *, skip_uid: str | None = None) -> dict:
+def envelope(room_id: str, frame: dict, *, skip_uid: str | None = None, room_write: dict | None = None) -> dict:
     """The channel-layer message for a room frame: the frame encoded once, plus what delivery needs."""
     message = {"type": ENVELOPE, "room": room_id, "text": encode_frame(frame)}
     if frame.get("type") == "message.new":
         message["seq"] = int(frame["message"]["seq"])
     if skip_uid:
         message["skip_uid"] = skip_uid  # typing / presence: not echoed to the user's own sockets
+    if room_write:
+        message["room_write"] = room_write  # the sender's change to the room document (see follow)
     return message
 
 
@@ -73,11 +75,22 @@ async def publish(room_id: str, frame: dict, *, skip_uid: str | None = None) -> 
     await get_channel_layer().group_send(groups.room_group(room_id), envelope(room_id, frame, skip_uid=skip_uid))
 
 
-def publish_sync(room_id: str, frame: dict, *, skip_uid: str | None = None) -> None:
+def publish_sync(room_id: str, frame: dict, *, room_write: dict | None = None) -> None:
     """`publish` from a service (a worker thread or a plain sync caller)."""
     async_to_sync(get_channel_layer().group_send)(
-        groups.room_group(room_id), envelope(room_id, frame, skip_uid=skip_uid)
+        groups.room_group(room_id), envelope(room_id, frame, room_write=room_write)
     )
+
+
+_ROOM_WRITE_LISTENERS: list = []
+
+
+def follow_room_writes(listener) -> None:
+    """Call `listener(room_id, room_write)` for every message batch stored in a room this process
+    holds sockets in, by any process (messaging.services lets the message store keep its copy of
+    the room current, so sends from several processes into one room rarely need a read)."""
+    if listener not in _ROOM_WRITE_LISTENERS:
+        _ROOM_WRITE_LISTENERS.append(listener)
 
 
 class _RoomOrder:
@@ -178,6 +191,12 @@ class LocalRooms:
         if message.get("type") != ENVELOPE:
             return
         room_id = message["room"]
+        if message.get("room_write"):
+            for listener in _ROOM_WRITE_LISTENERS:
+                try:
+                    listener(room_id, message["room_write"])
+                except Exception:
+                    logger.exception("room write listener failed for %s", room_id)
         seq = message.get("seq")
         if seq is None or room_id not in self.rooms:
             await self._deliver(message)

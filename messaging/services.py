@@ -29,6 +29,10 @@ from messaging import serializers as shapes
 
 logger = logging.getLogger(__name__)
 
+# Processes that hold sockets in a room hear every message stored there: the message store keeps its
+# copy of the room in step, so the next send from this process needs no read (chat_messages.py).
+fanout.follow_room_writes(message_store.follow_room_write)
+
 CONTENT_MAX = shapes.CONTENT_MAX
 PREVIEW_CHARS = 120
 NAME_MAX = 100
@@ -65,11 +69,11 @@ def _broadcast(group: str, event: dict) -> None:
         logger.exception("chat broadcast to %s failed", group)
 
 
-def _broadcast_to_room(room_id: str, frame: dict) -> None:
+def _broadcast_to_room(room_id: str, frame: dict, *, room_write: dict | None = None) -> None:
     """Every socket in the room, in every process: encoded once, one channel-layer message per process
     (messaging.fanout). Best effort, as _broadcast."""
     try:
-        fanout.publish_sync(room_id, frame)
+        fanout.publish_sync(room_id, frame, room_write=room_write)
     except Exception:
         logger.exception("chat broadcast to room %s failed", room_id)
 
@@ -478,6 +482,7 @@ def _deliver_new_message(room: dict, message: dict) -> None:
     _broadcast_to_room(
         room["id"],
         {"type": "message.new", "room": room["id"], "message": shapes.message_representation(message)},
+        room_write=room.get("write"),
     )
     # Group and course rooms notify nobody: a notification per member would be a write per member
     # per message. Their members see unread counts in the rooms list and message.new frames live.

@@ -406,6 +406,44 @@ class TestSending:
         # The message and the room's counter/preview; the analytics count goes through the worker.
         assert writes[0] == writes[1] == 2
 
+    def test_sends_racing_in_one_process_get_consecutive_seqs_and_a_retry_stores_nothing(self, api, admin):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from cplatform import errors
+        from firestore_operations import chat_messages
+        from messaging import access
+
+        members = make_profiles(3, prefix="racer")
+        room = make_group(api, admin, members)
+
+        def store(n: int):
+            sender = members[n % 20 % 3] if n % 5 else "outsider"  # every fifth is no member
+            try:
+                return chat_messages.add_message(
+                    room["id"],
+                    sender_uid=sender,
+                    client_id=f"c{n % 20}",  # n and n+20 are the same send, retried
+                    content=f"m{n}",
+                    preview=f"m{n}",
+                    check=lambda found, uid=sender: access.check_member(found, uid),
+                )
+            except errors.PermissionDenied:
+                return "refused"
+
+        # Sixteen threads at once: the sends that queue for the room are stored together.
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            outcomes = list(pool.map(store, range(40)))
+        assert [n for n, outcome in enumerate(outcomes) if outcome == "refused"] == list(range(0, 40, 5))
+        stored = [outcome for outcome in outcomes if outcome != "refused"]
+        assert sum(created for _, created, _ in stored) == 16  # 32 sends of 16 distinct (sender, client_id)
+        assert sorted(m["seq"] for m, created, _ in stored if created) == list(range(1, 17))
+        for message, _, _ in stored:  # a retry answers with the message its first send stored
+            assert message["content"] in {f"m{n}" for n in range(40) if n % 20 == int(message["client_id"][1:])}
+        documents = list(db().collection("chat_rooms").document(room["id"]).collection("messages").stream())
+        assert len(documents) == 16
+        room_now = call(api, "get", f"/api/v1/chat/rooms/{room['id']}", admin).json()
+        assert room_now["message_seq"] == 16 and room_now["last_message"]["seq"] == 16
+
     def test_only_direct_rooms_notify(self, api, dm, owner_teacher, student, other_teacher, monkeypatch):
         calls = []
         monkeypatch.setattr(notify, "notify", lambda **kwargs: calls.append(kwargs))

@@ -150,3 +150,36 @@ def test_a_lost_frame_holds_the_next_ones_only_briefly(monkeypatch, settings):
         assert len(ann.received) == 4
 
     run(scenario)
+
+
+def test_a_process_follows_another_ones_message_writes_and_sends_without_reading(admin):
+    """Two processes in one test: the message store's copy of the room is swapped to play 'process A'."""
+    from cplatform.actor import Actor
+    from firestore_operations import chat_messages, metrics
+    from messaging import services
+
+    actor = Actor(uid=admin.uid, email=admin.email, role="admin")
+    room = services.create_group_room(actor=actor, name="Hall", member_uids=[])
+
+    def store(n: int) -> tuple[dict, bool, dict]:
+        return chat_messages.add_message(
+            room["id"], sender_uid=admin.uid, client_id=f"c{n}", content=f"m{n}", preview="", check=lambda _: None
+        )
+
+    store(1)
+    process_a = chat_messages._KNOWN_ROOMS[room["id"]]  # A wrote message 1 and remembers the room
+    _, _, after = store(2)  # "process B" writes message 2
+    chat_messages._KNOWN_ROOMS[room["id"]] = process_a
+    chat_messages.follow_room_write(room["id"], after["write"])  # A hears B's message.new
+    with metrics.counting() as counts:
+        message, created, _ = store(3)
+    assert created and message["seq"] == 3 and counts.reads == 0 and counts.writes == 2
+
+    # A copy that is not exactly the state before the write it hears is forgotten: the next send reads.
+    _, _, after = store(4)
+    chat_messages._KNOWN_ROOMS[room["id"]] = process_a  # still at message 1: it missed 2, 3 and 4
+    chat_messages.follow_room_write(room["id"], after["write"])
+    assert room["id"] not in chat_messages._KNOWN_ROOMS
+    with metrics.counting() as counts:
+        message, created, _ = store(5)
+    assert created and message["seq"] == 5 and counts.reads > 0

@@ -140,6 +140,12 @@ def make_members(count: int, prefix: str = "member") -> list[SimpleNamespace]:
         return list(pool.map(make, range(count)))
 
 
+def connect_all(targets: list[tuple[str, str]]) -> list[WsClient]:
+    """Authenticated sockets (keep_raw) for (server url, token) pairs, opened concurrently, in order."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda target: WsClient(target[0], token=target[1], keep_raw=True), targets))
+
+
 def make_profiles(count: int, role: str = "student", prefix: str = "member") -> list[str]:
     """Profiles without Auth accounts (enough to be room members); returns their uids."""
     from firestore_operations.client import db
