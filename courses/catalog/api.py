@@ -38,7 +38,7 @@ class CourseCollectionView(MethodRolesView):
 class CourseDetailView(MethodRolesView):
     method_roles = {"GET": SIGNED_IN, "PATCH": TEACHERS_AND_ADMINS, "DELETE": TEACHERS_AND_ADMINS}
 
-    @extend_schema(responses=s.CourseOut, tags=["courses"])
+    @extend_schema(responses=s.CourseOut, tags=["courses"], operation_id="courses_detail")
     def get(self, request, course_id: str):
         return Response(s.course_representation(services.get_course(actor=request.user, course_id=course_id)))
 
