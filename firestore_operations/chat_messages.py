@@ -23,6 +23,7 @@ from firestore_operations.batches import delete_matching
 from firestore_operations.chat_rooms import commit_if_unchanged, field, room_ref, unchanged_since, valid_room_id
 from firestore_operations.client import db
 from firestore_operations.documents import snapshot_to_dict, valid_id
+from firestore_operations.outbox import OutboxWrite, add_to_batch
 
 COLLECTION = "messages"
 # Sends to one room from one process take turns (striped locks, bounded memory): they would only
@@ -74,12 +75,15 @@ def add_message(
     content: str,
     preview: str,
     check: Callable[[dict | None], None],
+    side_effects: Callable[[dict, dict], list[OutboxWrite]] | None = None,
 ) -> tuple[dict, bool, dict]:
     """Store a message (or find the one this client_id already stored). Returns (message, created, room).
 
     `check(room)` may raise to refuse (no room, not a member). The message and the room's counter
     and preview are one batch, committed only if the room is unchanged since it was read; the
     message is created only if its id is new (a concurrent retry of the same send finds it).
+    `side_effects(room, message)` returns outbox entries committed in that same batch (called again
+    on every attempt: the caller keeps the last call's entries).
     """
     message_id = message_id_for(room_id, sender_uid, client_id)
 
@@ -115,6 +119,8 @@ def add_message(
             },
             option=unchanged_since(room_snap),
         )
+        if side_effects is not None:
+            add_to_batch(batch, side_effects(room, message))
         try:
             batch.commit()
         except google_exceptions.AlreadyExists:

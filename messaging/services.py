@@ -15,7 +15,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from cplatform import errors, rate_limit
+from cplatform import background, errors, rate_limit
 from cplatform.actor import ADMIN, Actor
 from firestore_operations import chat_messages as message_store
 from firestore_operations import chat_read_state as read_store
@@ -24,7 +24,7 @@ from firestore_operations import courses as course_store
 from firestore_operations import users as user_store
 from firestore_operations.chat_rooms import COURSE, DIRECT, GROUP
 from firestore_operations.pagination import Page
-from messaging import access, groups, notify
+from messaging import access, groups
 from messaging import serializers as shapes
 
 logger = logging.getLogger(__name__)
@@ -396,7 +396,8 @@ def post_message(*, actor: Actor, room_id: str, content: str, client_id: str | N
     same client_id returns the stored message with created=False and stores nothing.
 
     Two Firestore writes whatever the room size (message + room). Members hear it live
-    (message.new); only a direct room's other member also gets a notification.
+    (message.new); only a direct room's other member also gets a notification, recorded as an
+    outbox entry in the message's batch (a third write) and run right after the commit.
     Raises ValidationError, NotFound, PermissionDenied, RateLimited.
     """
     client_id = new_client_id(client_id)
@@ -410,6 +411,12 @@ def post_message(*, actor: Actor, room_id: str, content: str, client_id: str | N
         message=f"You can send {settings.CHAT_SEND_LIMIT} messages per {settings.CHAT_SEND_WINDOW_SECONDS} seconds; "
         "wait a moment.",
     )
+    committed_entries: list = []
+
+    def notification_entries(room: dict, message: dict) -> list:
+        committed_entries[:] = _notification_entries(room, message)
+        return committed_entries
+
     message, created, room = message_store.add_message(
         room_id,
         sender_uid=actor.uid,
@@ -417,35 +424,43 @@ def post_message(*, actor: Actor, room_id: str, content: str, client_id: str | N
         content=content,
         preview=content[:PREVIEW_CHARS],
         check=lambda room: access.check_member(room, actor.uid),
+        side_effects=notification_entries,
     )
     if created:
-        _deliver_new_message(room, message)
+        _deliver_new_message(room, message, committed_entries)
     return message, created
 
 
-def _deliver_new_message(room: dict, message: dict) -> None:
+def _notification_entries(room: dict, message: dict) -> list:
+    """The direct room's notification as an outbox entry, committed with the message itself: a
+    process that dies right after the commit leaves it to the relay instead of losing it.
+
+    Group and course rooms notify nobody: a notification per member would be a write per member per
+    message. Their members see unread counts in the rooms list and message.new frames live.
+    """
+    if room.get("kind") != DIRECT:
+        return []
+    recipients = [uid for uid in room.get("member_uids", []) if uid != message["sender_uid"]]
+    payload = {
+        "recipient_uids": recipients,
+        "kind": "message.new",
+        "title": f"New message from {message['sender_name'] or 'someone'}",
+        "body": preview_of(message),
+        "data": {"room_id": room["id"], "message_id": message["id"], "sender_uid": message["sender_uid"]},
+        "actor_uid": message["sender_uid"],
+    }
+    return [background.entry("notification.dispatch", payload)]
+
+
+def _deliver_new_message(room: dict, message: dict, entries: list) -> None:
     _broadcast(
         groups.room_group(room["id"]),
         {"type": "message.new", "room": room["id"], "message": shapes.message_representation(message)},
     )
-    # Group and course rooms notify nobody: a notification per member would be a write per member
-    # per message. Their members see unread counts in the rooms list and message.new frames live.
-    if room.get("kind") != DIRECT:
-        return
-    recipients = [uid for uid in room.get("member_uids", []) if uid != message["sender_uid"]]
-    try:
-        notify.notify(
-            recipient_uids=recipients,
-            kind="message.new",
-            title=f"New message from {message['sender_name'] or 'someone'}",
-            body=preview_of(message),
-            data={"room_id": room["id"], "message_id": message["id"], "sender_uid": message["sender_uid"]},
-            actor_uid=message["sender_uid"],
-        )
-    except Exception:
-        # The message is stored and delivered live; a failed notification must not turn the send
-        # into an error the client would retry.
-        logger.exception("notification for message %s in %s failed", message["id"], room["id"])
+    # The notification (in-app, live) is made here and now; its email and push become entries of
+    # their own that the worker sends. A failure is recorded on the entry and retried, never turned
+    # into an error of the send (the message is stored and delivered live).
+    background.run_here(entries)
 
 
 def send_to_user(*, actor: Actor, recipient_uid: str, content: str, client_id: str | None = None) -> tuple[dict, bool]:

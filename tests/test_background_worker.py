@@ -139,6 +139,28 @@ def test_a_direct_message_is_answered_before_its_email_and_push_go_out(api, othe
     assert f"[{rid}] sent an email to 1 recipients" in worker_log
 
 
+def test_a_direct_messages_notification_survives_a_crash_right_after_the_commit(
+    api, other_teacher, owner_teacher, settings, monkeypatch
+):
+    """The notification is an outbox entry in the message's own batch: if the process dies before
+    running it, the relay hands it to the worker, which stores it and sends its email."""
+    settings.OUTBOX_KICK_GRACE_SECONDS = 0
+    enable_message_email(api, owner_teacher)
+    monkeypatch.setattr(background, "run_here", lambda entries: None)  # "dies" after the commit
+    text = f"after the crash {uuid.uuid4().hex}"
+
+    response = call(api, "post", f"/api/v1/messages/{owner_teacher.uid}", other_teacher, data={"content": text})
+
+    assert response.status_code == 201, response.content
+    [entry] = entries_of("notification.dispatch")
+    assert entry["payload"]["recipient_uids"] == [owner_teacher.uid]
+    [mail] = wait_until(lambda: mails_with(text), what="the email, sent by the worker")
+    assert f"To: {owner_teacher.email}" in mail
+    [item] = call(api, "get", "/api/v1/notifications", owner_teacher).json()["items"]
+    assert item["kind"] == "message.new" and item["body"] == text
+    assert outbox.get_entry(entry["id"])["status"] == "done"
+
+
 def test_the_verification_email_is_sent_by_the_worker(api, student):
     from firebase_admin import auth
 
