@@ -9,7 +9,7 @@ STAMP_NODE := node_modules/.installed
 STAMP_SYS := .local/.system-packages
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint format bench fuzz clean
+.PHONY: setup run test lint format bench fuzz audit clean
 
 setup: $(STAMP_SYS) $(STAMP_PY) $(STAMP_NODE)
 
@@ -51,6 +51,12 @@ fuzz: setup
 
 bench: setup
 	$(PY) scripts/stack.py test -- $(PY) bench/run_all.py
+
+# Known vulnerabilities in what production installs (docs/security.md). --strict: a dependency that
+# could not be checked fails the run instead of passing silently.
+audit: $(STAMP_PY) $(STAMP_NODE)
+	$(VENV)/bin/pip-audit -r requirements.txt --strict --progress-spinner off
+	npm audit --omit=dev
 
 clean:
 	rm -rf $(VENV) node_modules .local staticfiles

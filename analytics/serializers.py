@@ -121,7 +121,9 @@ class _EngagementOutBody(serializers.Serializer):
     empty_queries = QueryCountOut(many=True)
 
 
-EngagementOut = type("EngagementReportOut", (_EngagementOutBody,), {"from": serializers.DateField(), "__module__": __name__})
+EngagementOut = type(
+    "EngagementReportOut", (_EngagementOutBody,), {"from": serializers.DateField(), "__module__": __name__}
+)
 
 
 class StudentProgressOut(serializers.Serializer):

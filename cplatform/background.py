@@ -131,7 +131,7 @@ def run_entry(entry_id: str) -> str:
 
 def _run_claimed(entry_id: str, claimed: dict) -> str:
     task = claimed.get("task")
-    if not HANDLERS:
+    if task not in HANDLERS:
         _load_handlers()
     run = HANDLERS.get(task)
     if run is None:
@@ -199,6 +199,17 @@ def retry_failed_task(*, actor: Actor, task_id: str) -> None:
     if not outbox.requeue_failed(task_id):
         raise errors.NotFound("No such failed task.")
     _kick_ids([task_id])
+
+
+def run_here(entries: list[OutboxWrite]) -> None:
+    """Run just-committed entries in this process now, whatever TASKS_INLINE says (work that belongs
+    to the request, such as the in-app notification and its live frame, but must survive a crash
+    right after the commit: then the relay hands the entry to a worker). Never raises."""
+    for item in entries:
+        try:
+            run_entry(item.id)
+        except Exception:
+            logger.exception("outbox entry %s failed here; the relay will repeat it", item.id)
 
 
 def _kick_ids(entry_ids: list[str]) -> None:

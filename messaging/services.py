@@ -443,7 +443,8 @@ def post_message(*, actor: Actor, room_id: str, content: str, client_id: str | N
     same client_id returns the stored message with created=False and stores nothing.
 
     Two Firestore writes whatever the room size (message + room). Members hear it live
-    (message.new); only a direct room's other member also gets a notification.
+    (message.new); only a direct room's other member also gets a notification, recorded as an
+    outbox entry in the message's batch (a third write) and run right after the commit.
     Raises ValidationError, NotFound, PermissionDenied, RateLimited.
     """
     client_id = new_client_id(client_id)
@@ -490,6 +491,8 @@ def _deliver_new_message(room: dict, message: dict) -> None:
         return
     recipients = [uid for uid in room.get("member_uids", []) if uid != message["sender_uid"]]
     try:
+        # The in-app notification is made here; its email and push are outbox entries in the
+        # notification's own batch, sent by the worker (docs/background-work.md).
         notify.notify(
             recipient_uids=recipients,
             kind="message.new",

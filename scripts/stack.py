@@ -2,6 +2,7 @@
 
     python scripts/stack.py run               # emulators with persisted data, demo data, Redis, daphne on
                                               # :8000, a Celery worker and beat
+    python scripts/stack.py emulators         # only the run profile's emulators and localstripe (compose.yaml)
     python scripts/stack.py test -- CMD ...   # throw-away emulators, Redis and a Celery worker (beat inside)
                                               # on other ports, run CMD, exit with its code
 
@@ -392,6 +393,21 @@ def run_dev() -> int:
         stack.stop()
 
 
+def run_emulators() -> int:
+    """Only the emulators and localstripe of the run profile (with persisted data): for compose.yaml."""
+    stack = Stack("run")
+    try:
+        stack.start_emulators()
+        log("emulators up; start the app with `docker compose up` (Ctrl-C stops the emulators)")
+        while all(proc.poll() is None for _, proc in stack.processes):
+            time.sleep(1)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
 def run_tests(command: list[str]) -> int:
     if not command:
         raise SystemExit("usage: stack.py test -- COMMAND ...")
@@ -430,6 +446,8 @@ def main(argv: list[str]) -> int:
     # handlers make Ctrl-C and `kill` stop the whole stack (children get default handlers on exec).
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    if argv and argv[0] == "emulators":
+        return run_emulators()
     if not argv or argv[0] not in PROFILES:
         raise SystemExit(__doc__)
     if not shutil.which("java") and not java_home():

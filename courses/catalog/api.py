@@ -41,7 +41,7 @@ class CourseCollectionView(MethodRolesView):
 class CourseDetailView(MethodRolesView):
     method_roles = {"GET": PUBLIC, "PATCH": TEACHERS_AND_ADMINS, "DELETE": TEACHERS_AND_ADMINS}
 
-    @extend_schema(responses=s.CourseOut, tags=["courses"])
+    @extend_schema(responses=s.CourseOut, tags=["courses"], operation_id="courses_detail")
     def get(self, request, course_id: str):
         return Response(
             s.course_representation(services.get_course(actor=actor_or_visitor(request.user), course_id=course_id))
