@@ -609,3 +609,14 @@ class TestTeacherTools:
         page = text(signed_in(owner_teacher).get("/courses/new/"))
         assert '<select id="language" name="language"' in page and '<option value="fr">French</option>' in page
         assert 'list="subject-suggestions"' in page and '<datalist id="subject-suggestions">' in page
+
+
+class TestMyCoursesProgress:
+    def test_each_course_shows_the_lessons_attended(self, clock, lesson, student, owner_teacher):
+        page = text(signed_in(student).get("/courses/mine/"))
+        assert "0 of 1 lesson attended (0%)" in page
+        clock.travel_to(START + dt.timedelta(minutes=70))
+        signed_in(owner_teacher).post(
+            f"/courses/{lesson['course_id']}/lessons/{lesson['id']}/attendance/", {f"mark-{student.uid}": "present"}
+        )
+        assert "1 of 1 lesson attended (100%)" in text(signed_in(student).get("/courses/mine/"))
