@@ -196,7 +196,8 @@ class JourneyWatch:
 
     def reopens(self) -> None:
         """Opening the address bar's URL again shows the same page (post/redirect/get holds)."""
-        url = self.tab.url
+        # Without the #fragment: going to the same address plus a fragment only scrolls, it loads nothing.
+        url = self.tab.url.split("#")[0]
         heading = self.tab.locator("h1").first.inner_text() if self.tab.locator("h1").count() else ""
         response = self.tab.goto(url)
         assert response is not None and response.status < 400, f"{url} does not reopen ({response and response.status})"
