@@ -510,6 +510,12 @@ class TestPostRedirectGet:
             (f"/courses/{course['id']}/materials/m1/delete/", f"/courses/{course['id']}/"),
             (f"/courses/{course['id']}/lessons/l1/cancel/", f"/courses/{course['id']}/lessons/"),
             ("/notifications/read-all/", "/notifications/"),
+            ("/notifications/n1/read/", "/notifications/"),
+            ("/content/posts/p1/delete/", "/content/posts/p1/edit/"),
+            ("/content/posts/p1/approve/", "/content/posts/p1/edit/"),
+            ("/admin/payments/pay1/refund/", "/admin/payments/"),
+            ("/payments/membership/cancel/", "/payments/membership/"),
+            ("/chat/new/", "/chat/"),
         ):
             response = signed_in(student).get(path)
             assert response.status_code == 302 and response["Location"] == where, path
