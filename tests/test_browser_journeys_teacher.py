@@ -174,4 +174,6 @@ def test_a_teacher_builds_a_course_schedules_takes_attendance_and_answers(
     # Teachers see the notification settings for reviews of their courses.
     watch.visit(f"{url}/notifications/")
     expect(page.locator("#feedback-in_app")).to_have_count(1)
+    # Notification times follow the same rule as the pages (profile zone, labelled; UTC here).
+    expect(page.locator("#notification-list time").first).to_contain_text("UTC")
     watch.assert_clean()
