@@ -626,3 +626,9 @@ class TestMyCoursesProgress:
             f"/courses/{lesson['course_id']}/lessons/{lesson['id']}/attendance/", {f"mark-{student.uid}": "present"}
         )
         assert "1 of 1 lesson attended (100%)" in text(signed_in(student).get("/courses/mine/"))
+
+
+def test_the_catalog_filters_offer_languages_and_subject_suggestions(course):
+    page = text(Client().get("/courses/?language=fr"))
+    assert '<select id="language" name="language"' in page and '<option value="fr" selected>French</option>' in page
+    assert '<datalist id="subject-suggestions">' in page
