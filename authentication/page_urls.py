@@ -12,6 +12,7 @@ urlpatterns = [
     path("profile/", pages.profile, name="profile"),
     path("profile/photo/", pages.profile_photo, name="profile-photo"),
     path("profile/availability/", pages.profile_availability, name="profile-availability"),
+    path("profile/delete/", pages.delete_account, name="profile-delete"),
     path("profile/parent-code/", pages.parent_link_code, name="profile-parent-code"),
     path("profile/children/", pages.link_child, name="profile-link-child"),
     path("profile/children/<str:uid>/unlink/", pages.unlink_child, name="profile-unlink-child"),

@@ -37,6 +37,7 @@ from cplatform.pages import (
     safe_next,
     validate_form,
 )
+from middlewares.firebase_auth import actor_from_token
 from middlewares.roles import PARENTS, PUBLIC, SIGNED_IN, STUDENTS, TEACHERS, TEACHERS_AND_ADMINS
 
 PROFILE_URL = "/profile/"
@@ -437,6 +438,64 @@ def profile_availability(request):
         redirect(PROFILE_URL + "#availability"),
         f"Your weekly availability is saved ({count} time slot{'s' * (count != 1)}).",
     )
+
+
+# --- delete my account ----------------------------------------------------------------------------
+
+# What deleting removes, said per role (authentication.services.delete_my_account and the courses
+# app's account_deleted receiver).
+DELETION_EFFECTS = {
+    STUDENT: [
+        "Your profile, photo and sign-in.",
+        "Your places in courses and on waitlists (freed for other students).",
+        "Your links to parents and any parent codes you made.",
+    ],
+    TEACHER: [
+        "Your profile, photo and sign-in.",
+        "Your courses are archived: their students keep seeing them, nobody new can enrol.",
+    ],
+    PARENT: ["Your profile, photo and sign-in.", "Your links to your children (their accounts stay)."],
+    ADMIN: ["Your profile, photo and sign-in."],
+}
+DELETION_KEPT = "Messages you sent in chats, reviews and payment records stay, without your profile."
+
+
+@page(roles=SIGNED_IN)
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_account(request):
+    """Asks for the password every time: the API's DELETE /me wants a recent sign-in, and typing the
+    password here is one (a fresh ID token), so the page never fails for an old session."""
+    actor = request.actor
+    failure = FormErrors()
+    if request.method == "POST":
+        try:
+            if request.POST.get("confirm") != "yes":
+                raise errors.ValidationError(
+                    FIX_FIELDS, fields={"confirm": ["Tick the box to confirm that you want your account deleted."]}
+                )
+            data = validate_form(s.LoginIn, {"email": actor.email, "password": request.POST.get("password", "")})
+            signed = services.sign_in(email=data["email"], password=data["password"], client_ip=client_ip(request))
+            fresh = actor_from_token(signed["id_token"])
+            if fresh.uid != actor.uid:
+                raise errors.PermissionDenied("That sign-in belongs to another account.")
+            services.delete_my_account(actor=fresh)
+        except errors.Unauthenticated as exc:
+            failure = form_errors(
+                errors.ValidationError(exc.message, fields={"password": ["That is not your password."]}),
+                field_names=("password", "confirm"),
+            )
+        except (errors.ValidationError, errors.RateLimited) as exc:
+            failure = form_errors(exc, field_names=("password", "confirm"))
+        else:
+            response = redirect("/")
+            response.delete_cookie(settings.SESSION_COOKIE_NAME, samesite="Lax")
+            return flash(response, "Your account is deleted. Goodbye, and thank you for learning with us.")
+    context = {
+        "errors": failure,
+        "effects": DELETION_EFFECTS.get(actor.role, DELETION_EFFECTS[ADMIN]),
+        "kept": DELETION_KEPT,
+    }
+    return render_form(request, "profile/delete.html", context, failure)
 
 
 LINK_CODE_COOKIE = "link_code"

@@ -668,7 +668,7 @@ def editor_edit(request, kind_path: str, item_id: str):
     return _editor(request, _kind_or_404(kind_path), item_id)
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/content/{kind_path}/{item_id}/edit/")
 @require_POST
 def editor_restore(request, kind_path: str, item_id: str, number: int):
     kind = _kind_or_404(kind_path)
@@ -676,7 +676,7 @@ def editor_restore(request, kind_path: str, item_id: str, number: int):
     return flash(redirect(f"/content/{kind_path}/{item_id}/edit/"), f"Version {number} is back as the current one.")
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/content/{kind_path}/{item_id}/edit/")
 @require_POST
 def editor_delete(request, kind_path: str, item_id: str):
     kind = _kind_or_404(kind_path)
@@ -684,7 +684,7 @@ def editor_delete(request, kind_path: str, item_id: str):
     return flash(redirect("/content/"), f"The {KIND_LABELS[kind]} is deleted.")
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/content/posts/{item_id}/edit/")
 @require_POST
 def editor_approve(request, item_id: str):
     post = services.approve_post(actor=request.actor, post_id=item_id)
@@ -720,14 +720,14 @@ def section_edit(request, course_id: str, item_id: str):
     return _editor(request, Kind.SECTION, item_id, course_id=course_id)
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/content/courses/{course_id}/sections/")
 @require_POST
 def section_delete(request, course_id: str, item_id: str):
     services.delete_section(actor=request.actor, course_id=course_id, section_id=item_id)
     return flash(redirect(f"/content/courses/{course_id}/sections/"), "The section is deleted.")
 
 
-@page(roles=TEACHERS_AND_ADMINS)
+@page(roles=TEACHERS_AND_ADMINS, back="/content/courses/{course_id}/sections/{item_id}/edit/")
 @require_POST
 def section_restore(request, course_id: str, item_id: str, number: int):
     services.restore_section_revision(actor=request.actor, course_id=course_id, section_id=item_id, number=number)

@@ -232,7 +232,7 @@ def notifications(request):
     return _render_notifications(request)
 
 
-@page(roles=SIGNED_IN)
+@page(roles=SIGNED_IN, back="/notifications/")
 @require_POST
 def read_notification(request, notification_id: str):
     """Without JavaScript: mark one read and come back (with it, notifications.js calls the API)."""

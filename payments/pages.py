@@ -184,7 +184,7 @@ def _parse_amount(text: str, currency: str) -> int | None:
     return int(minor)
 
 
-@page(roles=ADMINS)
+@page(roles=ADMINS, back="/admin/payments/")
 @require_POST
 def admin_refund(request, payment_id: str):
     if request.actor.role != ADMIN:

@@ -100,3 +100,117 @@ def overflow(tab) -> dict:
                     + (node.className && typeof node.className === 'string' ? '.' + node.className : '')),
         })"""
     )
+
+
+# =====================================================================================================
+# Journey checks, shared by the persona journeys (tests/test_browser_journeys_*.py).
+#
+#   watch = JourneyWatch(tab)         # before the first goto: listens for console errors, failed requests
+#   watch.visit(url)                  # goto + check_page + reopens
+#   watch.check_page()                # no framework default message, ISO timestamp or bare error page
+#   watch.reopens()                   # the address bar's URL opens the same page again (same <h1>)
+#   with watch.expecting_errors():    # a step that is meant to answer 4xx (a form shown with its errors)
+#   watch.assert_clean()              # at the end: nothing went wrong along the way
+# =====================================================================================================
+
+import contextlib  # noqa: E402
+import re  # noqa: E402
+
+# Texts that only a framework (DRF, Django) writes: a page showing one has skipped our wording.
+FRAMEWORK_DEFAULTS = (
+    "This field may not be blank.",
+    "This field is required.",
+    "This field may not be null.",
+    "A valid integer is required.",
+    "A valid number is required.",
+    "does not match the required pattern",
+    "is not a valid choice.",
+    "Ensure this field has",
+    "Ensure this value is",
+    "Enter a valid URL.",
+    "Datetime has wrong format",
+    "Expected a list of items",
+    "Not a valid string.",
+    "Method Not Allowed",
+    "Server Error (500)",
+    "CSRF verification failed",
+    "The requested resource was not found on this server.",
+)
+ISO_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+# Chromium logs a failed document or resource load to the console; a 4xx the step asked for is fine.
+_LOAD_FAILURE = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
+
+
+class JourneyWatch:
+    """Collects what must never happen on a journey: console errors, uncaught exceptions, failed
+    requests and 5xx answers (any status >= 400 outside `expecting_errors`)."""
+
+    def __init__(self, tab):
+        self.tab = tab
+        self.problems: list[str] = []
+        self._expecting = 0
+        tab.on("console", self._on_console)
+        tab.on("pageerror", lambda exc: self.problems.append(f"uncaught exception on {tab.url}: {exc}"))
+        tab.on("requestfailed", self._on_request_failed)
+        tab.on("response", self._on_response)
+
+    def _on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        failure = _LOAD_FAILURE.search(message.text)
+        if failure and self._expecting and int(failure.group(1)) < 500:
+            return
+        self.problems.append(f"console error on {self.tab.url}: {message.text}")
+
+    def _on_request_failed(self, request) -> None:
+        failure = request.failure or ""
+        # A navigation that replaces a page still loading aborts its requests: not a fault of the page.
+        if "ERR_ABORTED" in failure:
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} ({failure})")
+
+    def _on_response(self, response) -> None:
+        status = response.status
+        if status >= 500 or (status >= 400 and not self._expecting):
+            self.problems.append(f"{status} answer: {response.request.method} {response.url}")
+
+    @contextlib.contextmanager
+    def expecting_errors(self):
+        """A step meant to answer 4xx (a form shown again with its errors, a refused page)."""
+        self._expecting += 1
+        try:
+            yield
+        finally:
+            self._expecting -= 1
+
+    def check_page(self) -> None:
+        """The page speaks to people: no framework default message and no ISO timestamp in its text."""
+        text = self.tab.inner_text("body")
+        for default in FRAMEWORK_DEFAULTS:
+            assert default not in text, f"framework default {default!r} on {self.tab.url}"
+        match = ISO_TIMESTAMP.search(text)
+        assert match is None, f"ISO timestamp {match.group(0) if match else ''!r} on {self.tab.url}"
+        assert self.tab.title().strip() not in ("", "cplatform · cplatform"), (
+            f"no page title of its own on {self.tab.url}"
+        )
+
+    def reopens(self) -> None:
+        """Opening the address bar's URL again shows the same page (post/redirect/get holds)."""
+        # Without the #fragment: going to the same address plus a fragment only scrolls, it loads nothing.
+        url = self.tab.url.split("#")[0]
+        heading = self.tab.locator("h1").first.inner_text() if self.tab.locator("h1").count() else ""
+        response = self.tab.goto(url)
+        assert response is not None and response.status < 400, f"{url} does not reopen ({response and response.status})"
+        if heading:
+            assert self.tab.locator("h1").first.inner_text() == heading, f"{url} reopens as another page"
+        self.check_page()
+
+    def visit(self, url: str) -> None:
+        """Open a page and check it (it must answer below 400)."""
+        response = self.tab.goto(url)
+        assert response is not None and response.status < 400, f"{url} answered {response and response.status}"
+        self.check_page()
+        self.reopens()
+
+    def assert_clean(self) -> None:
+        assert self.problems == [], "\n".join(self.problems)

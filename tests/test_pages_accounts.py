@@ -11,6 +11,7 @@ from django.test import Client, override_settings
 from PIL import Image
 
 from authentication import identity
+from cplatform import errors
 from tests import emulators
 from tests.conftest import PASSWORD
 from tests.ws_client import enroll
@@ -407,3 +408,21 @@ class TestTeacherProfile:
     def test_students_have_no_availability_form(self, student):
         assert b'id="availability-form"' not in signed_in(student).get("/profile/").content
         assert signed_in(student).post("/profile/availability/", {}).status_code == 403
+
+
+class TestDeleteAccount:
+    def test_the_page_says_what_is_removed_and_asks_for_the_password(self, make_user):
+        pupil = make_user("student", name="Dora Delete")
+        client = signed_in(pupil)
+        page = client.get("/profile/delete/").content.decode()
+        assert "Your places in courses and on waitlists" in page and 'id="password"' in page
+        unticked = client.post("/profile/delete/", {"password": PASSWORD})
+        assert unticked.status_code == 400 and field_error(unticked, "confirm")
+        wrong = client.post("/profile/delete/", {"password": "not-it", "confirm": "yes"})
+        assert wrong.status_code == 400 and field_error(wrong, "password") == "That is not your password."
+        assert profile_of(pupil) is not None
+        done = client.post("/profile/delete/", {"password": PASSWORD, "confirm": "yes"})
+        assert done.status_code == 302 and done["Location"] == "/"
+        with pytest.raises(errors.NotFound):
+            profile_of(pupil)
+        assert Client().get("/").status_code == 200

@@ -510,6 +510,12 @@ class TestPostRedirectGet:
             (f"/courses/{course['id']}/materials/m1/delete/", f"/courses/{course['id']}/"),
             (f"/courses/{course['id']}/lessons/l1/cancel/", f"/courses/{course['id']}/lessons/"),
             ("/notifications/read-all/", "/notifications/"),
+            ("/notifications/n1/read/", "/notifications/"),
+            ("/content/posts/p1/delete/", "/content/posts/p1/edit/"),
+            ("/content/posts/p1/approve/", "/content/posts/p1/edit/"),
+            ("/admin/payments/pay1/refund/", "/admin/payments/"),
+            ("/payments/membership/cancel/", "/payments/membership/"),
+            ("/chat/new/", "/chat/"),
         ):
             response = signed_in(student).get(path)
             assert response.status_code == 302 and response["Location"] == where, path
@@ -609,3 +615,20 @@ class TestTeacherTools:
         page = text(signed_in(owner_teacher).get("/courses/new/"))
         assert '<select id="language" name="language"' in page and '<option value="fr">French</option>' in page
         assert 'list="subject-suggestions"' in page and '<datalist id="subject-suggestions">' in page
+
+
+class TestMyCoursesProgress:
+    def test_each_course_shows_the_lessons_attended(self, clock, lesson, student, owner_teacher):
+        page = text(signed_in(student).get("/courses/mine/"))
+        assert "0 of 1 lesson attended (0%)" in page
+        clock.travel_to(START + dt.timedelta(minutes=70))
+        signed_in(owner_teacher).post(
+            f"/courses/{lesson['course_id']}/lessons/{lesson['id']}/attendance/", {f"mark-{student.uid}": "present"}
+        )
+        assert "1 of 1 lesson attended (100%)" in text(signed_in(student).get("/courses/mine/"))
+
+
+def test_the_catalog_filters_offer_languages_and_subject_suggestions(course):
+    page = text(Client().get("/courses/?language=fr"))
+    assert '<select id="language" name="language"' in page and '<option value="fr" selected>French</option>' in page
+    assert '<datalist id="subject-suggestions">' in page

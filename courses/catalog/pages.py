@@ -125,6 +125,8 @@ def catalog(request):
         "is_next_page": bool(params["cursor"]),
         "first_url": f"/courses/?{urlencode({k: v for k, v in kept.items()})}" if kept else "/courses/",
         "levels": list(LEVEL_LABELS.items()),
+        "languages": _language_choices(form["language"]),
+        "subject_suggestions": SUBJECT_SUGGESTIONS,
         "sorts": [(value, SORT_LABELS[value]) for value in sorts],
         "filtered": any(form.values()),
     }

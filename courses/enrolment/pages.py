@@ -9,6 +9,7 @@ from courses.catalog.pages import render_course
 from courses.enrolment import serializers as s
 from courses.enrolment import services
 from courses.presenters import list_query, next_url, render
+from courses.progress import services as progress_services
 from cplatform import errors
 from cplatform.actor import PARENT, STUDENT
 from cplatform.pages import FormErrors, flash, form_errors, page
@@ -30,6 +31,9 @@ def my_courses(request):
         failure = form_errors(exc, field_names=("cursor",))
     else:
         items = [s.enrollment_representation(item) for item in result.items]
+        progress = progress_services.progress_of_enrollments(actor=request.actor, enrollments=result.items)
+        for item in items:
+            item["progress"] = progress.get(item["course_id"])
         next_page = next_url({}, result.next_cursor)
     context = {"errors": failure, "enrollments": items, "next_url": next_page, "is_next_page": bool(cursor)}
     return render(request, "courses/my_courses.html", context, failure)

@@ -57,11 +57,10 @@
     if (!iso) return "";
     const date = new Date(iso);
     if (Number.isNaN(date.getTime())) return "";
-    const today = new Date().toDateString() === date.toDateString();
-    if (today && !withDay) return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    const sameYear = new Date().getFullYear() === date.getFullYear();
-    const day = date.toLocaleDateString([], { day: "numeric", month: "short", year: sameYear ? undefined : "numeric" });
-    return withDay || !today ? `${day}, ${date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : day;
+    // The profile's time zone and clock (window.cpTime, static/js/page.js), like every page.
+    const today = window.cpTime(new Date().toISOString(), "short").split(",")[0] === window.cpTime(iso, "short").split(",")[0];
+    if (today && !withDay) return window.cpTime(iso, "time");
+    return window.cpTime(iso, withDay ? "datetime" : "short");
   }
 
   function initials(name) {

@@ -13,8 +13,7 @@
   function localTime(node) {
     const date = new Date(node.getAttribute("datetime"));
     if (Number.isNaN(date.getTime())) return;
-    node.textContent = date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-    node.title = date.toString();
+    node.textContent = window.cpTime(node.getAttribute("datetime"), "datetime");
   }
   list.querySelectorAll("time[datetime]").forEach(localTime);
 
