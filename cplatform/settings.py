@@ -53,6 +53,13 @@ FIREBASE_CLOCK_SKEW_SECONDS = env.int("FIREBASE_CLOCK_SKEW_SECONDS", default=10)
 # How long one process trusts a uid's revocation state before asking Firebase Auth again.
 # Logout and role changes overwrite the entry in the shared cache at once.
 AUTH_REVOCATION_CACHE_SECONDS = env.int("AUTH_REVOCATION_CACHE_SECONDS", default=10)
+# How long one call to a backing service may take before the request answers 503 (within 5 s in
+# all: a dead or hung backend must not hold request threads; see docs/operations.md, Faults).
+FIRESTORE_TIMEOUT_SECONDS = env.float("FIRESTORE_TIMEOUT_SECONDS", default=3.0)
+STORAGE_TIMEOUT_SECONDS = env.float("STORAGE_TIMEOUT_SECONDS", default=3.0)
+# firebase-admin retries a read timeout once, so a hung Auth costs up to twice this.
+AUTH_TIMEOUT_SECONDS = env.float("AUTH_TIMEOUT_SECONDS", default=2.0)
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
 SESSION_COOKIE_NAME = "session"
 SESSION_COOKIE_DAYS = env.int("SESSION_COOKIE_DAYS", default=5)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -235,7 +242,14 @@ DATABASES: dict = {}
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Without these a hung Redis holds the request forever (redis-py waits without limit).
+            "OPTIONS": {"socket_timeout": REDIS_TIMEOUT_SECONDS, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS},
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
