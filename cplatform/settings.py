@@ -76,6 +76,15 @@ ENROLMENT_CHANGE_LIMIT = env.int("ENROLMENT_CHANGE_LIMIT", default=30)
 LOGIN_ADDRESS_LIMIT = env.int("LOGIN_ADDRESS_LIMIT", default=50)
 # People searches one user may run per minute.
 USER_SEARCH_LIMIT = env.int("USER_SEARCH_LIMIT", default=60)
+# Accounts one client address may register per window (sign-up floods, mail aimed at strangers).
+REGISTRATION_LIMIT = env.int("REGISTRATION_LIMIT", default=10)
+REGISTRATION_WINDOW_SECONDS = env.int("REGISTRATION_WINDOW_SECONDS", default=3600)
+# Photos, covers and materials one user may upload per window, all kinds together (each one costs
+# image decoding or a stored blob).
+UPLOAD_LIMIT = env.int("UPLOAD_LIMIT", default=60)
+UPLOAD_WINDOW_SECONDS = env.int("UPLOAD_WINDOW_SECONDS", default=3600)
+# Course searches (`q`) one user, or one address for visitors, may run per minute.
+COURSE_SEARCH_LIMIT = env.int("COURSE_SEARCH_LIMIT", default=60)
 # Failures on one account from all addresses before each further attempt waits (doubling, capped):
 # a progressive delay, never a lock anyone could keep on someone else's account.
 LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY = env.int("LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY", default=20)
