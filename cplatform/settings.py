@@ -415,6 +415,21 @@ SPECTACULAR_SETTINGS = {
         },
     },
     "SECURITY": [{"firebaseIdToken": []}, {"sessionCookie": []}],
+    # One stable name per choice set: without these, fields of one name (status, kind) with different
+    # choices get hashed names (StatusE49Enum) that change when a choice is added, and generated
+    # clients' types with them (and `manage.py check --deploy` warns).
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "courses.catalog.services.LEVELS",
+        "ContentStatusEnum": "content.access.STATUSES",
+        "PaymentStatusEnum": "firestore_operations.payments.STATUSES",
+        "AttendanceStatusEnum": "courses.progress.services.ATTENDANCE_STATUSES",
+        "EnrollmentStatusEnum": "courses.enrolment.serializers.ENROLLMENT_STATUSES",
+        "DraftOrPublishedEnum": ["draft", "published"],
+        "CourseStatusEnum": ["draft", "published", "archived"],
+        "RoomKindEnum": ["direct", "group", "course"],
+        "DocumentKindEnum": ["invoice", "credit_note"],
+        "ReportScopeEnum": ["platform", "teacher", "course"],
+    },
 }
 
 # One JSON object per line outside development (what log collectors parse); DEBUG keeps a plain

@@ -20,6 +20,7 @@ class CourseCollectionView(MethodRolesView):
     method_roles = {"GET": PUBLIC, "POST": TEACHERS}
 
     @extend_schema(
+        operation_id="api_v1_courses_list",
         parameters=[s.CourseListIn],
         responses=s.CoursePageOut,
         tags=["courses"],
