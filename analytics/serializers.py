@@ -227,3 +227,6 @@ class WarningOut(serializers.Serializer):
 class WarningsOut(serializers.Serializer):
     generated_at = IsoDateTimeField()
     items = WarningOut(many=True)
+
+
+DashboardIn = _query_serializer("DashboardIn", {})

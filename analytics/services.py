@@ -61,11 +61,13 @@ def viewer_range(
     last = last or today
     first = first or last - dt.timedelta(days=29)
     if first > last:
-        raise errors.ValidationError("`from` must not be after `to`.", fields={"from": ["After `to`."]})
+        raise errors.ValidationError(
+            "The start date must not be after the end date.", fields={"from": ["After the end date."]}
+        )
     if (last - first).days + 1 > settings.ANALYTICS_MAX_RANGE_DAYS:
         raise errors.ValidationError(
             f"A report covers at most {settings.ANALYTICS_MAX_RANGE_DAYS} days.",
-            fields={"from": ["Range too long."]},
+            fields={"from": ["Choose a later start date."]},
         )
     return ReportRange(first=first, last=last, group=group, timezone=tz.key)
 
@@ -193,7 +195,7 @@ def _course_rows(scope: access.Scope, window: Window) -> list[dict]:
 # --- progress -------------------------------------------------------------------------------------
 
 
-def _last_activity(summary: dict) -> dt.datetime | None:
+def last_activity(summary: dict) -> dt.datetime | None:
     moments = [summary.get("last_active_at"), summary.get("enrolled_at")]
     moments += [mark.get("at") for mark in (summary.get("marks") or {}).values() if mark.get("s") == PRESENT]
     moments = [moment for moment in moments if isinstance(moment, dt.datetime)]
@@ -270,7 +272,7 @@ def progress_report(
                 "lessons_excused": tally[EXCUSED],
                 "attendance_rate": rate,
                 "materials_opened": downloads[item["id"]],
-                "last_activity": _last_activity(item),
+                "last_activity": last_activity(item),
             }
         )
         course = courses.setdefault(
@@ -460,7 +462,7 @@ def warning_reasons(summary: dict, *, now: dt.datetime) -> list[str]:
     if in_a_row > 0 and len(recent) == in_a_row and all(mark["s"] == ABSENT for mark in recent):
         days = ", ".join(mark["at"].astimezone(dt.UTC).strftime("%d %b") for mark in recent)
         reasons.append(f"missed the last {in_a_row} lessons in a row ({days})")
-    last = _last_activity(summary)
+    last = last_activity(summary)
     idle = settings.ANALYTICS_WARN_INACTIVE_DAYS
     if last is not None and now - last >= dt.timedelta(days=idle):
         reasons.append(f"no activity for {(now - last).days} days (since {last.astimezone(dt.UTC):%d %b %Y})")
@@ -483,7 +485,7 @@ def list_warnings(*, actor: Actor, course_id: str | None = None, student_uid: st
                     "student_uid": summary["student_uid"],
                     "student_name": summary.get("student_name", ""),
                     "reasons": reasons,
-                    "last_activity": _last_activity(summary),
+                    "last_activity": last_activity(summary),
                     "notified_at": summary.get("warned_at"),
                 }
             )

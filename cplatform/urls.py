@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("courses.page_urls")),
     path("", include("messaging.page_urls")),
     path("", include("payments.page_urls")),
+    path("", include("analytics.page_urls")),
 ]
 
 handler404 = views.not_found

@@ -218,3 +218,16 @@ def write_student_course_summaries(documents: list[tuple[str, dict]]) -> None:
         for doc_id, data in documents[start : start + MAX_WRITES_PER_BATCH]:
             batch.set(db().collection(STUDENT_COURSES).document(doc_id), data)
         batch.commit()
+
+
+def daily_document_exists(doc_id: str) -> bool:
+    return db().collection(DAILY).document(doc_id).get().exists
+
+
+def merge_student_course_marks(changes: list[tuple[str, dict]]) -> None:
+    """Merge attendance marks into summaries by id, in batches (the demo)."""
+    for start in range(0, len(changes), MAX_WRITES_PER_BATCH):
+        batch = db().batch()
+        for doc_id, marks in changes[start : start + MAX_WRITES_PER_BATCH]:
+            batch.set(db().collection(STUDENT_COURSES).document(doc_id), {"marks": marks}, merge=True)
+        batch.commit()

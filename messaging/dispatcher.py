@@ -39,6 +39,8 @@ from messaging.notification_serializers import notification_representation
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
+# Kinds about one student each (analytics' warnings and weekly summaries): coalesced per student.
+PER_STUDENT_KINDS = frozenset({"progress.warning", "progress.summary"})
 BODY_MAX = 1000
 
 
@@ -198,6 +200,9 @@ def _first_in_window(uid: str, kind: str, data: dict) -> bool:
     NOTIFICATION_COALESCE_SECONDS. An enrol/withdraw loop must not become a stream of emails: the
     first one goes, the repeats stay in the app (and in the notifications list) only."""
     about = data.get("course_id") or data.get("room_id") or ""
+    if kind in PER_STUDENT_KINDS:
+        # One email per student: a teacher told about two students of one course must get both.
+        about = f"{about}:{data.get('student_uid', '')}"
     return cache.add(f"notif-email:{uid}:{kind}:{about}", 1, settings.NOTIFICATION_COALESCE_SECONDS)
 
 

@@ -35,6 +35,7 @@ class GroupsIn(StrictSerializer):
     enrollments = ChannelsIn(required=False)
     feedback = ChannelsIn(required=False)
     payments = ChannelsIn(required=False)
+    progress = ChannelsIn(required=False)
 
 
 class QuietHoursIn(StrictSerializer):

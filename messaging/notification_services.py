@@ -24,7 +24,7 @@ from firestore_operations.pagination import Page
 
 logger = logging.getLogger(__name__)
 
-GROUPS = ("messages", "lessons", "enrollments", "feedback", "payments")
+GROUPS = ("messages", "lessons", "enrollments", "feedback", "payments", "progress")
 CHANNELS = ("in_app", "email", "push")
 EMAIL_MODES = ("immediate", "daily", "weekly")
 DIGEST_PERIODS = ("daily", "weekly", "held")
@@ -35,6 +35,7 @@ KIND_GROUPS = {
     "enrollment": "enrollments",
     "feedback": "feedback",
     "payment": "payments",
+    "progress": "progress",
 }
 GROUP_LABELS = {
     "messages": "messages",
@@ -42,6 +43,7 @@ GROUP_LABELS = {
     "enrollments": "enrolments",
     "feedback": "feedback",
     "payments": "payments",
+    "progress": "progress reports",
 }
 DEFAULT_CHANNELS = {
     "messages": {"in_app": True, "email": False, "push": True},
@@ -49,6 +51,8 @@ DEFAULT_CHANNELS = {
     "enrollments": {"in_app": True, "email": True, "push": False},
     "feedback": {"in_app": True, "email": False, "push": False},
     "payments": {"in_app": True, "email": True, "push": False},
+    # Early warnings (to teachers and parents) and parents' weekly summaries (analytics/jobs.py).
+    "progress": {"in_app": True, "email": True, "push": False},
 }
 # A kind outside the known groups (a caller's typo, a feature ahead of this table) still reaches
 # the bell, but never mails or buzzes anybody.

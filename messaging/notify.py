@@ -3,7 +3,8 @@
 kinds: message.new, lesson.created, lesson.updated, lesson.cancelled, enrollment.created,
 enrollment.withdrawn, enrollment.promoted, feedback.received, payment.succeeded (payer), payment.enrolled
 (student paid for by a parent), payment.teacher, payment.refunded (sent by messaging/apps.py on
-payments/events.py signals).
+payments/events.py signals), progress.warning (teacher and parents: a student needs attention) and
+progress.summary (a parent's weekly summary of one child), both sent by analytics/jobs.py.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ GROUP_LABELS = {
     "enrollments": ("Enrolments", "Students joining or leaving, seats freed"),
     "feedback": ("Feedback", "Ratings and reviews of your courses"),
     "payments": ("Payments", "Receipts and payment problems"),
+    "progress": ("Progress", "Students who need attention, and weekly progress summaries of your children"),
 }
 # What a group means to each role; a group a role never receives is not offered to it (its current
 # values ride along in hidden fields, so saving the form never changes them).

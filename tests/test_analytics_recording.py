@@ -238,3 +238,13 @@ class TestDomainEvents:
         assert call(api, "delete", f"/api/v1/courses/{course_id}/enrollment", student).status_code in (200, 204)
         summary = get_doc("analytics_student_courses", f"{course_id}_{student.uid}")
         assert (summary["active"], summary["ended_reason"]) == (False, "withdrawn")
+
+
+def test_a_teachers_view_of_her_course_is_a_view_but_not_an_active_student(api, admin, owner_teacher, monkeypatch):
+    Clock(monkeypatch, at(12, 9))
+    course_id = make_course(owner_teacher, title="Algebra")
+    assert call(api, "get", f"/api/v1/courses/{course_id}", owner_teacher).status_code == 200
+    course = engagement(admin, "2026-03-12", "2026-03-12", "UTC", course_id=course_id)
+    assert (course["totals"]["views"], course["totals"]["active_users"]) == (1, 0)
+    platform = engagement(admin, "2026-03-12", "2026-03-12", "UTC")
+    assert (platform["totals"]["views"], platform["totals"]["dau"]) == (1, 1)

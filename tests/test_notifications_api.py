@@ -14,6 +14,7 @@ DEFAULT_GROUPS = {
     "enrollments": {"in_app": True, "email": True, "push": False},
     "feedback": {"in_app": True, "email": False, "push": False},
     "payments": {"in_app": True, "email": True, "push": False},
+    "progress": {"in_app": True, "email": True, "push": False},
 }
 
 

@@ -16,6 +16,7 @@
   const CONTENT_MAX = 4000;
   const BEGINNING = "This is the beginning of the conversation.";
   const NOTHING_YET = "No messages yet. Say hello!";
+  const ROLE_LABELS = { student: "Student", teacher: "Teacher", parent: "Parent", admin: "Admin" };
 
   const $ = (id) => document.getElementById(id);
   const roomList = $("rooms");
@@ -802,7 +803,7 @@
                   { class: "grow person" },
                   el("strong", {}, person.display_name),
                   " ",
-                  el("span", { class: `role-badge role-${person.role}` }, person.role)
+                  el("span", { class: `role-badge role-${person.role}` }, ROLE_LABELS[person.role] || "")
                 ),
                 el(
                   "button",
