@@ -168,7 +168,10 @@ class _ProgressOutBody(serializers.Serializer):
     courses = CourseProgressOut(many=True)
 
 
-ProgressOut = type("ProgressReportOut", (_ProgressOutBody,), {"from": serializers.DateField(), "__module__": __name__})
+# Named apart from courses.progress's ProgressOut: two components of one name make a wrong schema.
+ProgressOut = type(
+    "AnalyticsProgressOut", (_ProgressOutBody,), {"from": serializers.DateField(), "__module__": __name__}
+)
 
 
 class MoneyLineOut(serializers.Serializer):

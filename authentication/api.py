@@ -28,7 +28,7 @@ class RegisterView(ApiView):
     @extend_schema(request=s.RegisterIn, responses={201: s.ProfileOut}, tags=["auth"], auth=[])
     def post(self, request):
         data = self.validate(s.RegisterIn, request.data)
-        profile = services.register_user(**data)
+        profile = services.register_from(client_ip=client_ip(request), **data)
         return Response(s.profile_representation(profile), status=status.HTTP_201_CREATED)
 
 

@@ -18,6 +18,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from firebase_admin import auth
+from firebase_admin import exceptions as firebase_exceptions
 
 from cplatform import errors
 
@@ -36,7 +37,10 @@ def app() -> firebase_admin.App:
         try:
             return firebase_admin.get_app()
         except ValueError:
-            return firebase_admin.initialize_app(options={"projectId": settings.FIREBASE_PROJECT_ID})
+            # firebase-admin waits 120 s for Auth by default; a hung Auth must become a 503 in time.
+            return firebase_admin.initialize_app(
+                options={"projectId": settings.FIREBASE_PROJECT_ID, "httpTimeout": settings.AUTH_TIMEOUT_SECONDS}
+            )
 
 
 def warm_up() -> None:
@@ -49,6 +53,16 @@ def warm_up() -> None:
         pass
     except Exception:
         logger.warning("could not pre-fetch Firebase signing certificates", exc_info=True)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether an exception means Firebase Auth did not answer (refused, timed out, 5xx)."""
+    return isinstance(
+        exc,
+        firebase_exceptions.UnavailableError
+        | firebase_exceptions.DeadlineExceededError
+        | firebase_exceptions.InternalError,
+    )
 
 
 # --- accounts -------------------------------------------------------------------------------------
@@ -130,7 +144,7 @@ def sign_in_with_password(email: str, password: str) -> dict:
         response = requests.post(
             _identity_toolkit_url("signInWithPassword"),
             json={"email": email, "password": password, "returnSecureToken": True},
-            timeout=10,
+            timeout=2 * settings.AUTH_TIMEOUT_SECONDS,
         )
     except requests.RequestException as exc:
         raise errors.ServiceUnavailable("The sign-in service is not answering; please retry.") from exc

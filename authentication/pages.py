@@ -150,7 +150,7 @@ def register(request):
         form = {name: request.POST.get(name, "") for name in ("email", "display_name", "role")}
         try:
             data = validate_form(s.RegisterIn, request.POST)
-            profile = services.register_user(**data)
+            profile = services.register_from(client_ip=client_ip(request), **data)
         except errors.DomainError as exc:
             failure = form_errors(exc, field_names=REGISTER_FIELDS)
         else:

@@ -118,6 +118,21 @@ def register_user(*, email: str, password: str, display_name: str, role: str) ->
     return _create_account_with_profile(email=email, password=password, display_name=display_name, role=role)
 
 
+def register_from(*, client_ip: str, email: str, password: str, display_name: str, role: str) -> dict:
+    """Self-registration through the API or the sign-up page, counted per client address.
+
+    Raises RateLimited (REGISTRATION_LIMIT), Conflict, ValidationError, PermissionDenied.
+    """
+    rate_limit.consume(
+        "register",
+        client_ip,
+        limit=settings.REGISTRATION_LIMIT,
+        window=settings.REGISTRATION_WINDOW_SECONDS,
+        message="Too many accounts were created from your network recently; try again later.",
+    )
+    return register_user(email=email, password=password, display_name=display_name, role=role)
+
+
 def create_admin(*, email: str, password: str, display_name: str) -> dict:
     """Create an admin account (create_admin command, demo data). Raises Conflict, ValidationError."""
     return _create_account_with_profile(email=email, password=password, display_name=display_name, role=ADMIN)
@@ -344,7 +359,8 @@ def get_teacher_availability(*, actor: Actor, uid: str) -> dict:
 
 
 def set_my_photo(*, actor: Actor, upload) -> dict:
-    """Store a checked, shrunk profile photo. Raises PayloadTooLarge, UnsupportedMediaType."""
+    """Store a checked, shrunk profile photo. Raises RateLimited, PayloadTooLarge, UnsupportedMediaType."""
+    rate_limit.consume_upload(actor.uid)
     data, content_type = images.normalize_image(
         upload, max_bytes=settings.PROFILE_PHOTO_MAX_BYTES, max_side=settings.PROFILE_PHOTO_MAX_SIDE, field="photo"
     )

@@ -7,7 +7,16 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["me.py", "courses.py", "materials.py", "chat_fanout.py", "payments.py", "content.py", "analytics.py"]
+SCRIPTS = [
+    "me.py",
+    "courses.py",
+    "materials.py",
+    "chat_fanout.py",
+    "payments.py",
+    "content.py",
+    "analytics.py",
+    "load.py",
+]
 
 
 def main() -> int:

@@ -6,9 +6,11 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
+from redis import exceptions as redis_exceptions
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
+from authentication import identity
 from cplatform import errors
 from firestore_operations import errors as data_errors
 
@@ -43,6 +45,11 @@ def to_domain_error(exc: Exception) -> errors.DomainError | None:
         return errors.ValidationError(f"Malformed request: {exc}", code="parse_error")
     if isinstance(exc, drf_exceptions.Throttled):
         return errors.RateLimited(str(exc.detail), retry_after=int(exc.wait or 1))
+    if identity.unavailable(exc):
+        return errors.ServiceUnavailable("The sign-in service is not answering; please retry shortly.")
+    if isinstance(exc, redis_exceptions.ConnectionError | redis_exceptions.TimeoutError):
+        # The shared cache and channel layer: rate limits, revocation state, live delivery.
+        return errors.ServiceUnavailable("A backing service is not answering; please retry shortly.")
     return _data_error(data_errors.translate(exc))
 
 

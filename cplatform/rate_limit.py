@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from cplatform import errors
@@ -42,6 +43,18 @@ def ensure_below(scope: str, subjects: list[str], *, limit: int, window: int, me
         if count(scope, subject, window) >= limit:
             _, remaining = _key(scope, subject, window)
             raise errors.RateLimited(message, retry_after=max(1, remaining))
+
+
+def consume_upload(uid: str) -> None:
+    """Count one upload (photo, cover or material) of this user. Raises RateLimited past UPLOAD_LIMIT."""
+    consume(
+        "upload",
+        uid,
+        limit=settings.UPLOAD_LIMIT,
+        window=settings.UPLOAD_WINDOW_SECONDS,
+        message=f"At most {settings.UPLOAD_LIMIT} uploads per {settings.UPLOAD_WINDOW_SECONDS // 60} minutes; "
+        "try again later.",
+    )
 
 
 def consume(scope: str, subject: str, *, limit: int, window: int, message: str) -> None:

@@ -53,6 +53,13 @@ FIREBASE_CLOCK_SKEW_SECONDS = env.int("FIREBASE_CLOCK_SKEW_SECONDS", default=10)
 # How long one process trusts a uid's revocation state before asking Firebase Auth again.
 # Logout and role changes overwrite the entry in the shared cache at once.
 AUTH_REVOCATION_CACHE_SECONDS = env.int("AUTH_REVOCATION_CACHE_SECONDS", default=10)
+# How long one call to a backing service may take before the request answers 503 (within 5 s in
+# all: a dead or hung backend must not hold request threads; see docs/operations.md, Faults).
+FIRESTORE_TIMEOUT_SECONDS = env.float("FIRESTORE_TIMEOUT_SECONDS", default=3.0)
+STORAGE_TIMEOUT_SECONDS = env.float("STORAGE_TIMEOUT_SECONDS", default=3.0)
+# firebase-admin retries a read timeout once, so a hung Auth costs up to twice this.
+AUTH_TIMEOUT_SECONDS = env.float("AUTH_TIMEOUT_SECONDS", default=2.0)
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
 SESSION_COOKIE_NAME = "session"
 SESSION_COOKIE_DAYS = env.int("SESSION_COOKIE_DAYS", default=5)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -69,6 +76,15 @@ ENROLMENT_CHANGE_LIMIT = env.int("ENROLMENT_CHANGE_LIMIT", default=30)
 LOGIN_ADDRESS_LIMIT = env.int("LOGIN_ADDRESS_LIMIT", default=50)
 # People searches one user may run per minute.
 USER_SEARCH_LIMIT = env.int("USER_SEARCH_LIMIT", default=60)
+# Accounts one client address may register per window (sign-up floods, mail aimed at strangers).
+REGISTRATION_LIMIT = env.int("REGISTRATION_LIMIT", default=10)
+REGISTRATION_WINDOW_SECONDS = env.int("REGISTRATION_WINDOW_SECONDS", default=3600)
+# Photos, covers and materials one user may upload per window, all kinds together (each one costs
+# image decoding or a stored blob).
+UPLOAD_LIMIT = env.int("UPLOAD_LIMIT", default=60)
+UPLOAD_WINDOW_SECONDS = env.int("UPLOAD_WINDOW_SECONDS", default=3600)
+# Course searches (`q`) one user, or one address for visitors, may run per minute.
+COURSE_SEARCH_LIMIT = env.int("COURSE_SEARCH_LIMIT", default=60)
 # Failures on one account from all addresses before each further attempt waits (doubling, capped):
 # a progressive delay, never a lock anyone could keep on someone else's account.
 LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY = env.int("LOGIN_ACCOUNT_FAILURES_BEFORE_DELAY", default=20)
@@ -235,7 +251,14 @@ DATABASES: dict = {}
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Without these a hung Redis holds the request forever (redis-py waits without limit).
+            "OPTIONS": {"socket_timeout": REDIS_TIMEOUT_SECONDS, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS},
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -396,6 +419,21 @@ SPECTACULAR_SETTINGS = {
         },
     },
     "SECURITY": [{"firebaseIdToken": []}, {"sessionCookie": []}],
+    # One stable name per choice set: without these, fields of one name (status, kind) with different
+    # choices get hashed names (StatusE49Enum) that change when a choice is added, and generated
+    # clients' types with them (and `manage.py check --deploy` warns).
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "courses.catalog.services.LEVELS",
+        "ContentStatusEnum": "content.access.STATUSES",
+        "PaymentStatusEnum": "firestore_operations.payments.STATUSES",
+        "AttendanceStatusEnum": "courses.progress.services.ATTENDANCE_STATUSES",
+        "EnrollmentStatusEnum": "courses.enrolment.serializers.ENROLLMENT_STATUSES",
+        "DraftOrPublishedEnum": ["draft", "published"],
+        "CourseStatusEnum": ["draft", "published", "archived"],
+        "RoomKindEnum": ["direct", "group", "course"],
+        "DocumentKindEnum": ["invoice", "credit_note"],
+        "ReportScopeEnum": ["platform", "teacher", "course"],
+    },
 }
 
 # One name per choice set in the OpenAPI schema (otherwise drf-spectacular makes up hashed names such

@@ -11,11 +11,16 @@ import functools
 import os
 import threading
 
+import google.auth
+import requests
 from django.conf import settings
+from google.api_core import exceptions as google_exceptions
+from google.api_core import retry as google_retry
 from google.auth.credentials import AnonymousCredentials
+from google.auth.transport.requests import AuthorizedSession
 from google.cloud import firestore, storage
 
-from firestore_operations import metrics
+from firestore_operations import errors, metrics
 
 _lock = threading.Lock()
 _pid: int | None = None
@@ -37,6 +42,7 @@ def db() -> firestore.Client:
         if _db is None:
             client = firestore.Client(project=settings.FIREBASE_PROJECT_ID)
             _instrument(client)
+            _bound_calls(client)
             _db = client
         return _db
 
@@ -47,14 +53,88 @@ def storage_client() -> storage.Client:
         _reset_if_forked()
         if _storage is None:
             if settings.STORAGE_EMULATOR_HOST:
-                _storage = storage.Client(project=settings.FIREBASE_PROJECT_ID, credentials=AnonymousCredentials())
+                credentials = AnonymousCredentials()
             else:
-                _storage = storage.Client(project=settings.FIREBASE_PROJECT_ID)
+                credentials, _ = google.auth.default(scopes=storage.Client.SCOPE)
+            _storage = storage.Client(
+                project=settings.FIREBASE_PROJECT_ID, credentials=credentials, _http=_BoundedSession(credentials)
+            )
         return _storage
 
 
 def bucket() -> storage.Bucket:
     return storage_client().bucket(settings.STORAGE_BUCKET)
+
+
+# --- bounded waits ----------------------------------------------------------------------------------
+# The libraries' defaults wait for a dead backend far longer than a client does: Firestore retries
+# UNAVAILABLE for up to 60 s and a hung emulator or network path holds a call for 300 s; Storage
+# retries connection errors for 120 s. A request thread stuck that long answers nobody and holds a
+# worker thread, so every call gets a deadline (FIRESTORE_TIMEOUT_SECONDS, STORAGE_TIMEOUT_SECONDS)
+# and fails as Unavailable (a 503 the client may retry) instead.
+
+# Calls with a natural end; `listen` and `write` are long-lived streams and keep their defaults.
+_BOUNDED_METHODS = (
+    "batch_get_documents",
+    "batch_write",
+    "begin_transaction",
+    "commit",
+    "create_document",
+    "delete_document",
+    "get_document",
+    "list_collection_ids",
+    "list_documents",
+    "partition_query",
+    "rollback",
+    "run_aggregation_query",
+    "run_query",
+    "update_document",
+)
+
+
+def _bound_calls(client: firestore.Client) -> None:
+    """Give every Firestore call a deadline, retrying only refusals (UNAVAILABLE) within it."""
+    api = client._firestore_api
+    seconds = settings.FIRESTORE_TIMEOUT_SECONDS
+    retry = google_retry.Retry(
+        predicate=google_retry.if_exception_type(google_exceptions.ServiceUnavailable),
+        initial=0.1,
+        maximum=1.0,
+        multiplier=2.0,
+        timeout=seconds,
+    )
+
+    for name in _BOUNDED_METHODS:
+        original = getattr(api, name)
+
+        @functools.wraps(original)
+        def bounded(*args, _original=original, **kwargs):
+            kwargs.setdefault("timeout", seconds)
+            kwargs.setdefault("retry", retry)
+            return _original(*args, **kwargs)
+
+        setattr(api, name, bounded)
+
+
+class _BoundedSession(AuthorizedSession):
+    """The Storage client's HTTP session: a read/connect timeout per call and no silent retrying.
+
+    google-cloud-storage retries requests' ConnectionError and Timeout for up to 120 s; re-raising
+    them as StorageUnreachable (which its retry predicate does not know) makes a dead bucket fail
+    at once, and firestore_operations.errors turns it into Unavailable.
+    """
+
+    def request(self, method, url, data=None, headers=None, **kwargs):
+        limit = settings.STORAGE_TIMEOUT_SECONDS
+        timeout = kwargs.get("timeout")
+        if timeout is None or (isinstance(timeout, int | float) and timeout > limit):
+            kwargs["timeout"] = limit
+        elif isinstance(timeout, tuple):
+            kwargs["timeout"] = tuple(min(part, limit) for part in timeout)
+        try:
+            return super().request(method, url, data=data, headers=headers, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise errors.StorageUnreachable(f"Cloud Storage is not answering: {exc}") from exc
 
 
 # --- instrumentation -----------------------------------------------------------------------------
@@ -99,15 +179,29 @@ def _instrument(client: firestore.Client) -> None:
     api.commit = commit
 
 
+_MID_STREAM_UNAVAILABLE = (
+    google_exceptions.DeadlineExceeded,
+    google_exceptions.ServiceUnavailable,
+    google_exceptions.InternalServerError,
+    google_exceptions.ResourceExhausted,
+)
+
+
 def _counted(responses, count_response, minimum: int):
     # Counted as each response arrives: callers such as DocumentReference.get stop after the first.
     total = 0
-    for response in responses:
-        found = count_response(response)
-        if found:
-            total += found
-            metrics.add_reads(found, "doc")
-        yield response
+    try:
+        for response in responses:
+            found = count_response(response)
+            if found:
+                total += found
+                metrics.add_reads(found, "doc")
+            yield response
+    except _MID_STREAM_UNAVAILABLE as exc:
+        # Query.stream answers a mid-stream error by reading `transport.run_query._retry`, which the
+        # gRPC transport of google-cloud-firestore 2.34 lacks: an AttributeError, a 500. Raised as our
+        # own error it passes that code untouched (and a resume could not finish within the deadline).
+        raise errors.Unavailable(f"Firestore stopped answering mid-stream: {exc}") from exc
     if total < minimum:
         metrics.add_reads(minimum - total, "empty result")
 

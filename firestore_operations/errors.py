@@ -38,6 +38,14 @@ class Unavailable(DataError):
     """Firestore or Cloud Storage did not answer in time or refused the call; retrying may help."""
 
 
+class StorageUnreachable(Unavailable):
+    """Cloud Storage refused the connection or did not answer within STORAGE_TIMEOUT_SECONDS.
+
+    Raised from inside google-cloud-storage's HTTP session (firestore_operations.client), so its
+    own retry loop, which knows only requests' exceptions, gives up at once instead of for 120 s.
+    """
+
+
 _TRANSLATIONS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], type[DataError]], ...] = (
     (google_exceptions.NotFound, Missing),
     (google_exceptions.AlreadyExists, AlreadyExists),
@@ -49,6 +57,8 @@ _TRANSLATIONS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], type[D
             google_exceptions.ServiceUnavailable,
             google_exceptions.InternalServerError,
             google_exceptions.ResourceExhausted,
+            # A deadline-bounded retry of UNAVAILABLE that ran out (firestore_operations.client).
+            google_exceptions.RetryError,
         ),
         Unavailable,
     ),

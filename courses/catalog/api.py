@@ -12,6 +12,7 @@ from courses.catalog import search, services
 from courses.catalog import serializers as s
 from cplatform.actor import actor_or_visitor
 from cplatform.api import MethodRolesView
+from cplatform.client_address import client_address
 from middlewares.roles import PUBLIC, TEACHERS, TEACHERS_AND_ADMINS
 
 
@@ -19,6 +20,7 @@ class CourseCollectionView(MethodRolesView):
     method_roles = {"GET": PUBLIC, "POST": TEACHERS}
 
     @extend_schema(
+        operation_id="api_v1_courses_list",
         parameters=[s.CourseListIn],
         responses=s.CoursePageOut,
         tags=["courses"],
@@ -28,7 +30,9 @@ class CourseCollectionView(MethodRolesView):
     )
     def get(self, request):
         # Visitors read the catalog too: the search scopes a role-less actor to published courses.
-        page = search.find_courses(actor=actor_or_visitor(request.user), params=self.query(s.CourseListIn))
+        page = search.find_courses(
+            actor=actor_or_visitor(request.user), params=self.query(s.CourseListIn), client_ip=client_address(request)
+        )
         return Response(s.course_page(page))
 
     @extend_schema(request=s.CourseIn, responses={201: s.CourseOut}, tags=["courses"])

@@ -37,6 +37,7 @@ from courses.presenters import (
 )
 from cplatform import errors
 from cplatform.actor import PARENT, STUDENT, TEACHER, actor_or_visitor
+from cplatform.client_address import client_address
 from cplatform.pages import (
     UPLOAD_FAILURES,
     FormErrors,
@@ -109,7 +110,7 @@ def catalog(request):
         query = validate_form(
             s.CourseListIn, {"limit": CATALOG_PAGE_SIZE, "mine": mine, **{k: v for k, v in params.items() if v}}
         )
-        result = search.find_courses(actor=actor, params=query)
+        result = search.find_courses(actor=actor, params=query, client_ip=client_address(request))
     except errors.DomainError as exc:
         failure = form_errors(exc, field_names=(*CATALOG_FIELDS, "cursor"))
     else:

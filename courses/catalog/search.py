@@ -18,7 +18,7 @@ from django.conf import settings
 from courses import events
 from courses.access import PUBLISHED
 from courses.catalog import page_cache
-from cplatform import errors, text
+from cplatform import errors, rate_limit, text
 from cplatform.actor import TEACHER, Actor
 from firestore_operations import course_search as search_store
 from firestore_operations import courses as course_store
@@ -263,11 +263,19 @@ class CatalogQuery:
         return {key: value for key, value in values.items() if value is not None}
 
 
-def find_courses(*, actor: Actor, params: dict) -> Page:
+def find_courses(*, actor: Actor, params: dict, client_ip: str = "") -> Page:
     """The page a validated CourseListIn asks for: a ranked search with `q`, else the catalog list.
-    Pages everybody sees alike come from the shared cache (page_cache). Raises ValidationError,
-    PermissionDenied.
+    Pages everybody sees alike come from the shared cache (page_cache). Searches are counted per
+    user (per `client_ip` for visitors). Raises ValidationError, PermissionDenied, RateLimited.
     """
+    if "q" in params:
+        rate_limit.consume(
+            "course-search",
+            actor.uid or f"ip:{client_ip}",
+            limit=settings.COURSE_SEARCH_LIMIT,
+            window=60,
+            message=f"At most {settings.COURSE_SEARCH_LIMIT} searches a minute; wait a moment.",
+        )
     query = CatalogQuery.from_params(params)
     cursor = params.get("cursor") or None
 

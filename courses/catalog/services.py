@@ -16,7 +16,7 @@ from courses.catalog.freshness import course_written, pages_changed
 from courses.catalog.search import build_index, subject_key
 from courses.enrolment.services import announce_promotions, end_memberships
 from courses.materials import services as material_services
-from cplatform import errors, images, text
+from cplatform import errors, images, rate_limit, text
 from cplatform.actor import STUDENT, TEACHER, Actor
 from firestore_operations import attendance as attendance_store
 from firestore_operations import courses as course_store
@@ -188,8 +188,12 @@ def delete_course(*, actor: Actor, course_id: str) -> dict | None:
 
 
 def set_course_cover(*, actor: Actor, course_id: str, upload) -> dict:
-    """Store a checked, shrunk cover image. Raises NotFound, PermissionDenied, PayloadTooLarge, UnsupportedMediaType."""
+    """Store a checked, shrunk cover image.
+
+    Raises NotFound, PermissionDenied, RateLimited, PayloadTooLarge, UnsupportedMediaType.
+    """
     course = access_course(actor, course_id, for_write=True)
+    rate_limit.consume_upload(actor.uid)
     data, content_type = images.normalize_image(
         upload, max_bytes=settings.COVER_MAX_BYTES, max_side=COVER_MAX_SIDE, field="cover"
     )

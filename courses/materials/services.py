@@ -15,7 +15,7 @@ from django.conf import settings
 
 from courses import events
 from courses.access import access_course, access_course_content
-from cplatform import errors
+from cplatform import errors, rate_limit
 from cplatform.actor import Actor
 from cplatform.uploads import limits, names, sniffing
 from firestore_operations import materials as material_store
@@ -59,12 +59,15 @@ def list_materials(*, actor: Actor, course_id: str, limit: int, cursor: str | No
 
 
 def upload_material(*, actor: Actor, course_id: str, title: str, description: str, upload) -> dict:
-    """Check and store a file for the course. Raises NotFound, PermissionDenied, PayloadTooLarge, UnsupportedMediaType.
+    """Check and store a file for the course.
+
+    Raises NotFound, PermissionDenied, RateLimited, PayloadTooLarge, UnsupportedMediaType.
 
     The blob is written first under a fresh id; if the document cannot be written the blob is removed,
     so no document ever points at a file that was never stored.
     """
     access_course(actor, course_id, for_write=True)
+    rate_limit.consume_upload(actor.uid)
     limits.check_upload_size(upload, max_bytes=settings.MATERIAL_MAX_BYTES, field="file")
     file_type = sniffing.detect_file_type(upload, size=upload.size, field="file")
     material_id = material_store.new_material_id(course_id)
