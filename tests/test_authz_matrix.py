@@ -75,11 +75,19 @@ def test_every_route_has_an_entry():
     stale = sorted(known - found)
     assert not missing, (
         "routes without an authorization matrix entry (add them to tests/authz_matrix.py): "
-        + ", ".join(f"{method} {route or '/'}" for route, method in missing)
+        + ", ".join(f"{method} /{route}" for route, method in missing)
     )
     assert not stale, "matrix entries for routes that no longer exist: " + ", ".join(
-        f"{method} {route or '/'}" for route, method in stale
+        f"{method} /{route}" for route, method in stale
     )
+
+
+def test_a_route_without_an_entry_is_named(monkeypatch):
+    api = dict(m.API)
+    del api["api/v1/me/parents"]
+    monkeypatch.setattr(m, "API", api)
+    with pytest.raises(AssertionError, match=r"GET /api/v1/me/parents"):
+        test_every_route_has_an_entry()
 
 
 # --- the world -----------------------------------------------------------------------------------
