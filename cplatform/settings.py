@@ -436,20 +436,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# One name per choice set in the OpenAPI schema (otherwise drf-spectacular makes up hashed names such
-# as StatusE49Enum and `manage.py check --deploy` warns about each collision).
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    "LevelEnum": "courses.catalog.services.LEVELS",
-    "RoomKindEnum": ("direct", "group", "course"),
-    "InvoiceKindEnum": ("invoice", "credit_note"),
-    "NewCourseStatusEnum": ("draft", "published"),
-    "CourseStatusEnum": ("draft", "published", "archived"),
-    "AttendanceStatusEnum": "courses.progress.services.ATTENDANCE_STATUSES",
-    "EnrollmentStatusEnum": "courses.enrolment.serializers.ENROLLMENT_STATUSES",
-    "PaymentStatusEnum": "firestore_operations.payments.STATUSES",
-    "ContentStatusEnum": "content.access.STATUSES",
-}
-
 # One JSON object per line outside development (what log collectors parse); DEBUG keeps a plain
 # line. Both carry the request id (cplatform/jsonlog.py, middlewares/request_id.py).
 LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
