@@ -89,6 +89,12 @@ def seed_analytics() -> None:
                 if not warned and index == 0 and week <= 2:
                     status = "absent"
                 changes.append((member["id"], {f"demo-{course_id}-w{week}": {"at": starts, "s": status}}))
+        if not warned:
+            # The demo's early warning: the same student also missed the two most recent sessions, so
+            # the real past lessons seeded by courses.demo (whoever attended them) come before the streak.
+            for hours in (2, 1):
+                mark = {"at": now - dt.timedelta(hours=hours), "s": "absent"}
+                changes.append((members[0]["id"], {f"demo-{course_id}-recent{hours}": mark}))
         warned = True
     store.write_daily_documents(list(docs.items()))
     store.merge_student_course_marks(changes)

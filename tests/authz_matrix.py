@@ -640,6 +640,19 @@ PAGES: dict[str, dict[str, Rule]] = {
         "GET": signed_in(),
         "POST": signed_in(body=PROFILE_FORM),
     },
+    "profile/delete/": {
+        "GET": signed_in(),
+        "POST": signed_in(
+            **every(400, *SIGNED_IN),
+            body={"password": "not-the-password"},
+            why="a wrong password: the page asks again (400) after the sign-in gate, and nobody is deleted",
+        ),
+    },
+    "analytics/": {"GET": signed_in(), "POST": signed_in(why="the dashboard answers a POST like a GET")},
+    "^api/": {
+        "GET": Rule(expected=every(404, *PERSONAS), why="unknown API addresses: 404 in the error shape for all"),
+        "POST": Rule(expected=every(404, *PERSONAS), body={}, why="csrf-exempt: nothing can change there"),
+    },
     "profile/photo/": {"POST": signed_in(body=photo_form("photo"))},
     "profile/availability/": {"POST": allow(*TEACHERS, body={})},
     "profile/parent-code/": {"POST": allow(STUDENT)},
