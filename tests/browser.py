@@ -214,3 +214,20 @@ class JourneyWatch:
 
     def assert_clean(self) -> None:
         assert self.problems == [], "\n".join(self.problems)
+
+    def check(self) -> None:
+        """After a step: the page speaks to people, its URL answers 200 again without a redirect (a
+        request on the side, so the journey stays where it is), and nothing went wrong so far."""
+        self.check_page()
+        reopened = self.tab.context.request.get(self.tab.url, max_redirects=0)
+        assert reopened.status == 200, f"{self.tab.url} does not reopen: {reopened.status}"
+        self.assert_clean()
+
+
+def log_in(tab, url: str, persona) -> None:
+    """Sign in through the login page; it lands on the home page."""
+    tab.goto(f"{url}/auth/login/")
+    tab.fill("#email", persona.email)
+    tab.fill("#password", persona.password)
+    tab.click("button[type=submit]:has-text('Log in')")
+    tab.wait_for_url(f"{url}/")

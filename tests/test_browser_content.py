@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser import browser, page, snap  # noqa: F401
-from tests.conftest import PASSWORD, call, start_daphne
+from tests.browser import browser, log_in, page, snap  # noqa: F401
+from tests.conftest import call, start_daphne
 from tests.test_content_api import XSS_PAYLOADS
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -50,14 +50,6 @@ def assert_nothing_ran(tab, dialogs: list[str]) -> None:
     tab.wait_for_timeout(600)  # image errors and onload handlers fire after the load event
     assert tab.evaluate("() => window.__xss") is None
     assert dialogs == []
-
-
-def log_in(tab, url: str, persona) -> None:
-    tab.goto(f"{url}/auth/login/")
-    tab.fill("#email", persona.email)
-    tab.fill("#password", PASSWORD)
-    tab.click("button[type=submit]:has-text('Log in')")
-    tab.wait_for_url(f"{url}/")
 
 
 def test_xss_payloads_never_run_on_the_public_pages(page, uncached_server, api, admin, owner_teacher):  # noqa: F811

@@ -9,21 +9,12 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import browser, overflow, page, phone_page, snap  # noqa: F401
-from tests.conftest import PASSWORD
+from tests.browser import browser, log_in, overflow, page, phone_page, snap  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 # Big enough that the upload reports progress more than once; plain UTF-8 text is an accepted type.
 NOTES = ("Quadratic equations: worked examples.\n" * 40_000).encode()
-
-
-def log_in(tab, url: str, persona) -> None:
-    tab.goto(f"{url}/auth/login/")
-    tab.fill("#email", persona.email)
-    tab.fill("#password", PASSWORD)
-    tab.click("button[type=submit]:has-text('Log in')")
-    tab.wait_for_url(f"{url}/")
 
 
 def test_a_teacher_publishes_and_a_student_enrols_and_downloads(

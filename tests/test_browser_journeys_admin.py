@@ -1,7 +1,7 @@
 """The admin's journey in headless Chromium against a live daphne: the admin home, users (filter,
 disable/enable, change a role, delete after confirming), courses (feedback hidden and shown again,
 archive) and a group room (create, rename, remove a member, mute). Every page is checked by
-tests.journey_checks.Watch (console, requests, wording, reopening)."""
+tests.browser.JourneyWatch (console, requests, wording, reopening)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from courses.catalog import services as catalog_services
 from courses.enrolment import services as enrolment_services
 from courses.feedback import services as feedback_services
 from firestore_operations import users as user_store
-from tests.browser import browser, page  # noqa: F401
-from tests.journey_checks import Watch, log_in
+from tests.browser import JourneyWatch, browser, log_in, page  # noqa: F401
 from tests.test_pages_courses import actor_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -41,12 +40,12 @@ def test_an_admin_manages_users_courses_feedback_and_a_group(
     reviewed,
 ):
     url = live_server
-    watch = Watch(page)
+    watch = JourneyWatch(page)
     page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, url, admin)
     expect(page.locator("#admin-cards")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Browse and join")
-    watch.check(page)
+    watch.check()
 
     # Users: filter by name, disable and enable, change a role.
     page.click("#card-admin-users")
@@ -59,24 +58,24 @@ def test_an_admin_manages_users_courses_feedback_and_a_group(
     expect(page.locator(".flash")).to_contain_text("is disabled")
     assert page.url == filtered_url
     expect(row).to_contain_text("Disabled")
-    watch.check(page)
+    watch.check()
     row.locator("button:has-text('Enable')").click()
     expect(page.locator(".flash")).to_contain_text("can sign in again")
     row.locator("select[name=role]").select_option("parent")
     row.locator("button:has-text('Change role')").click()
     expect(page.locator(".flash")).to_contain_text("is now parent")
     assert user_store.get_profile(other_student.uid)["role"] == "parent"
-    watch.check(page)
+    watch.check()
 
     # Delete, after the page that says what goes.
     row.locator("a:has-text('Delete')").click()
     expect(page.locator("#delete-user")).to_contain_text("This cannot be undone")
-    watch.check(page)
+    watch.check()
     page.click("#confirm-delete")
     expect(page.locator(".flash")).to_contain_text("is deleted")
     assert page.url == f"{url}/admin/users/"
     assert user_store.get_profile(other_student.uid) is None
-    watch.check(page)
+    watch.check()
 
     # Courses and feedback.
     page.click("#nav-admin")
@@ -89,14 +88,14 @@ def test_an_admin_manages_users_courses_feedback_and_a_group(
     page.click(f"[data-student='{student.uid}'] button:has-text('Hide')")
     expect(page.locator(".flash")).to_contain_text("is hidden")
     expect(page.locator(f"[data-student='{student.uid}']")).to_contain_text("Hidden")
-    watch.check(page)
+    watch.check()
     page.click(f"[data-student='{student.uid}'] button:has-text('Show again')")
     expect(page.locator(".flash")).to_contain_text("visible again")
     page.goto(f"{url}/admin/courses/?status=published")
     page.locator(f"[data-course='{reviewed['id']}'] button:has-text('Archive')").click()
     expect(page.locator(".flash")).to_contain_text("is archived")
     expect(page.locator(f"[data-course='{reviewed['id']}']")).to_have_count(0)
-    watch.check(page)
+    watch.check()
 
     # A group: create it with two people picked by name, rename it, remove one, mute it.
     page.goto(f"{url}/chat/")
@@ -123,4 +122,4 @@ def test_an_admin_manages_users_courses_feedback_and_a_group(
     page.click("#room-mute")
     expect(page.locator("#room-mute")).to_have_text("Unmute notifications")
     expect(page.locator(".room-item").first).to_contain_text("Algebra staff")
-    watch.check(page)
+    watch.check()

@@ -1,6 +1,6 @@
 """The parent's journey in headless Chromium against a live daphne: My children, a child's progress,
 coming lessons, history and teachers; enrolling the child from a course page; writing to the teacher.
-Every page is checked by tests.journey_checks.Watch (console, requests, wording, reopening)."""
+Every page is checked by tests.browser.JourneyWatch (console, requests, wording, reopening)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from courses.catalog import services as catalog_services
 from courses.enrolment import services as enrolment_services
 from courses.lessons import services as lesson_services
 from courses.progress import services as progress_services
-from tests.browser import browser, page  # noqa: F401
+from tests.browser import JourneyWatch, browser, log_in, page  # noqa: F401
 from tests.factories import Clock
-from tests.journey_checks import Watch, log_in
 from tests.test_pages_courses import actor_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -64,15 +63,15 @@ def test_a_parent_follows_her_child_enrols_her_and_writes_to_the_teacher(
     owner_teacher,
 ):
     url = live_server
-    watch = Watch(page)
+    watch = JourneyWatch(page)
     log_in(page, url, parent)
     expect(page.locator("#card-children")).to_be_visible()
-    watch.check(page)
+    watch.check()
 
     # My children: Sam with the course she follows.
     page.click("#nav-children")
     expect(page.locator(f"[data-child='{student.uid}']")).to_contain_text("Algebra")
-    watch.check(page)
+    watch.check()
 
     # Sam's page: progress, the coming lesson, the past one with attendance, the teacher.
     page.click(f"[data-child='{student.uid}'] .child-link")
@@ -82,7 +81,7 @@ def test_a_parent_follows_her_child_enrols_her_and_writes_to_the_teacher(
     expect(page.locator("#child-history")).to_contain_text("Linear equations")
     expect(page.locator("#child-history")).to_contain_text("Present")
     expect(page.locator("#child-teachers")).to_contain_text(owner_teacher.name)
-    watch.check(page)
+    watch.check()
     child_url = page.url
 
     # A course page shows Sam's state; the parent enrols her.
@@ -92,7 +91,7 @@ def test_a_parent_follows_her_child_enrols_her_and_writes_to_the_teacher(
     expect(page.locator(".flash")).to_have_text(f"{student.name} is enrolled. The teacher has been told.")
     assert page.url == f"{url}/courses/{family['geometry']['id']}/"
     expect(page.locator("#children-states")).to_contain_text("is enrolled")
-    watch.check(page)
+    watch.check()
 
     # The enrol address opened by hand (a reload after the post, a bookmark) goes back to the course.
     page.goto(f"{url}/courses/{family['geometry']['id']}/enrol-child/")
@@ -105,7 +104,7 @@ def test_a_parent_follows_her_child_enrols_her_and_writes_to_the_teacher(
     page.click(f"#child-teachers a[href='/people/{owner_teacher.uid}/']")
     expect(page.locator("#person-name")).to_have_text(owner_teacher.name)
     expect(page.locator("#message-person")).to_be_visible()
-    watch.check(page)
+    watch.check()
     page.goto(child_url)
     page.click("#message-teacher-1")
     page.wait_for_url(re.compile(r".*/chat/dm_[^/]+/$"))
@@ -114,4 +113,4 @@ def test_a_parent_follows_her_child_enrols_her_and_writes_to_the_teacher(
     page.fill("#composer-text", "Hello, how is Sam doing?")
     page.press("#composer-text", "Enter")
     expect(page.locator(".message.mine").last).to_contain_text("Hello, how is Sam doing?")
-    watch.check(page)
+    watch.check()

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from courses.catalog import services as catalog_services
 from courses.lessons import services as lesson_services
 from cplatform.actor import Actor
-from tests.browser import JourneyWatch, browser, page  # noqa: F401
+from tests.browser import JourneyWatch, browser, log_in, page  # noqa: F401
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -21,14 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 def actor_of(persona) -> Actor:
     return Actor(uid=persona.uid, email=persona.email, role=persona.role)
-
-
-def log_in(tab, url: str, persona) -> None:
-    tab.goto(f"{url}/auth/login/")
-    tab.fill("#email", persona.email)
-    tab.fill("#password", PASSWORD)
-    tab.click("button[type=submit]:has-text('Log in')")
-    tab.wait_for_url(f"{url}/")
 
 
 def test_a_student_enrols_rates_follows_progress_and_deletes_her_account(

@@ -17,8 +17,7 @@ from courses.enrolment import services as enrolment_services
 from courses.feedback import services as feedback_services
 from courses.lessons import services as lesson_services
 from cplatform.actor import Actor
-from tests.browser import JourneyWatch, browser, page  # noqa: F401
-from tests.conftest import PASSWORD
+from tests.browser import JourneyWatch, browser, log_in, page  # noqa: F401
 from tests.factories import Clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -26,14 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 def actor_of(persona) -> Actor:
     return Actor(uid=persona.uid, email=persona.email, role=persona.role)
-
-
-def log_in(tab, url: str, persona) -> None:
-    tab.goto(f"{url}/auth/login/")
-    tab.fill("#email", persona.email)
-    tab.fill("#password", PASSWORD)
-    tab.click("button[type=submit]:has-text('Log in')")
-    tab.wait_for_url(f"{url}/")
 
 
 def png_bytes() -> bytes:
