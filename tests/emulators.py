@@ -34,6 +34,14 @@ def sign_in(email: str, password: str) -> dict:
     return response.json()
 
 
+def client_sign_up(email: str, password: str = "client-pass-1") -> str:
+    """An account made by a client with the public API key (no backend, so no role): its ID token."""
+    url = f"http://{auth_host()}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake"
+    response = requests.post(url, json={"email": email, "password": password, "returnSecureToken": True}, timeout=10)
+    response.raise_for_status()
+    return response.json()["idToken"]
+
+
 def firestore_rest(method: str, path: str, token: str | None, **kwargs) -> requests.Response:
     """A client-side Firestore REST call, as a mobile app would make it (rules apply with a token)."""
     url = f"http://{firestore_host()}/v1/projects/{PROJECT}/databases/(default)/documents/{path}"

@@ -92,3 +92,12 @@ def test_outbox_status_prints_the_alert_figures(capsys):
     background.enqueue("no.such.task", {})  # runs inline: fails at once
     call_command("outbox_status")
     assert json.loads(capsys.readouterr().out) == {"overdue": 0, "oldest_seconds": 0.0, "failed": 1}
+
+
+def test_storage_rules_deny_every_client_and_are_deployed():
+    # The Storage emulator cannot run here (docs/testing.md): the file itself is checked instead.
+    rules = re.sub(r"//.*", "", (ROOT / "storage.rules").read_text())
+    assert json.loads((ROOT / "firebase.json").read_text())["storage"]["rules"] == "storage.rules"
+    assert re.search(r"service firebase\.storage", rules)
+    grants = re.findall(r"allow ([\w, ]+): if ([^;]+);", rules)
+    assert grants == [("read, write", "false")]
