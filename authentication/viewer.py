@@ -101,6 +101,12 @@ def format_when(value, viewer_: Viewer, style: str = "datetime") -> str:
         date, short_date = f"{local:%a} {local.day} {local:%b} {local.year}", f"{local.day} {local:%b}"
     if style == "date":
         return date
+    # A calendar chip's two halves: the viewer's month and day, which near midnight can differ
+    # from the server's.
+    if style == "month":
+        return f"{local:%b}"
+    if style == "day":
+        return str(local.day)
     if style == "time":
         return clock
     if style == "time_label":

@@ -443,8 +443,8 @@ def post_message(*, actor: Actor, room_id: str, content: str, client_id: str | N
     same client_id returns the stored message with created=False and stores nothing.
 
     Two Firestore writes whatever the room size (message + room). Members hear it live
-    (message.new); only a direct room's other member also gets a notification, recorded as an
-    outbox entry in the message's batch (a third write) and run right after the commit.
+    (message.new); only a direct room's other member also gets a notification, made right after
+    the commit (its email and push are outbox entries, docs/background-work.md).
     Raises ValidationError, NotFound, PermissionDenied, RateLimited.
     """
     client_id = new_client_id(client_id)

@@ -8,19 +8,10 @@ from celery import shared_task
 from django.core.cache import cache
 
 from cplatform import background
-from messaging import dispatcher, notify
+from messaging import dispatcher
 from messaging.notification_services import send_email_digests
 
 logger = logging.getLogger(__name__)
-
-
-@background.handler("notification.dispatch")
-def dispatch_notification(payload: dict) -> dict:
-    """A notification recorded with the change that caused it (a direct message): stored, sent live,
-    and its email and push recorded as entries of their own. Run by the request itself right after
-    its commit, or by a worker when that request died first."""
-    notify.notify(**payload)
-    return {"recipients": len(payload.get("recipient_uids") or [])}
 
 
 @background.handler("notification.push")

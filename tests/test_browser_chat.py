@@ -190,3 +190,29 @@ def test_older_messages_load_when_scrolling_up_on_a_phone(browser, live_server, 
         assert tab.js_errors == []
     finally:
         context.close()
+
+
+def test_a_message_sent_while_the_room_loads_goes_once_it_has_loaded(browser, live_server, owner_teacher, her_student):  # noqa: F811
+    room, _ = services.open_direct_room(actor=actor_of(owner_teacher), other_uid=her_student.uid)
+    context, tab = tab_for(browser, live_server, owner_teacher, DESKTOP)
+    held = []
+    # The room's messages are held back, as on a slow connection, until the test lets them through.
+    tab.route(re.compile(r".*/api/v1/chat/rooms/[^/]+/messages\?limit="), lambda route: held.append(route))  # noqa: PLW0108 - Playwright needs a Python function, not a builtin
+    try:
+        tab.goto(f"{live_server}/chat/{room['id']}/")
+        wait_for_socket(tab)
+        expect(tab.locator("#history-status")).to_have_text("Loading messages…")
+        tab.fill("#composer-text", "Sent before the room loaded")
+        tab.press("#composer-text", "Enter")
+        expect(tab.locator(".message")).to_have_count(0)
+        tab.wait_for_function("() => true")  # let Playwright hand the held request to the handler
+        assert len(held) == 1
+        held[0].continue_()
+        expect(tab.locator(".message.mine").last).to_contain_text("Sent before the room loaded")
+        expect(tab.locator("#composer-text")).to_have_value("")
+        expect(tab.locator(".message.mine .message-status")).to_have_count(0)  # acknowledged
+        stored, _ = chat_messages.list_messages(room["id"], limit=5)
+        assert [m["content"] for m in stored] == ["Sent before the room loaded"]
+        assert tab.js_errors == []
+    finally:
+        context.close()

@@ -303,6 +303,16 @@ class TestLessons:
         )
         assert page.items[0]["starts_at"] == dt.datetime(2030, 1, 9, 9, 0, tzinfo=dt.UTC)
 
+    def test_the_date_chip_shows_the_viewers_day(self, clock, lesson, owner_teacher, student):
+        # 10:00 UTC on 9 January is already 00:00 on the 10th at UTC+14.
+        account_services.update_my_profile(actor=actor_of(student), changes={"timezone": "Pacific/Kiritimati"})
+        lessons, detail = f"/courses/{lesson['course_id']}/lessons/", f"/courses/{lesson['course_id']}/"
+        for persona, day, paths in ((owner_teacher, "9", (lessons, detail)), (student, "10", (detail,))):
+            for path in paths:
+                page = text(signed_in(persona).get(path))
+                chip = re.search(r'<time class="date-chip"[^>]*><span>(\w+)</span><strong>(\d+)</strong>', page)
+                assert chip and chip.groups() == ("Jan", day), (persona.role, path)
+
     def test_an_overlap_is_shown_next_to_the_start_time(self, clock, lesson, owner_teacher):
         response = signed_in(owner_teacher).post(
             f"/courses/{lesson['course_id']}/lessons/", {**LESSON, "title": "Clash", "starts_at": "2030-01-09T10:30"}

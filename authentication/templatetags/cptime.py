@@ -1,7 +1,7 @@
 """`{% when value [style] %}`: the one way a page shows a moment (authentication.viewer's rule).
 
 A builtin (settings.TEMPLATES), so no template needs to load it. Styles: datetime (default),
-date, time, time_label, short.
+date, time, time_label, short, month and day (a calendar chip).
 """
 
 from __future__ import annotations

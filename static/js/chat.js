@@ -443,6 +443,7 @@
       fillScreen();
       // rooms.js shows the room's details (members, rename, leave, mute) from the same detail.
       document.dispatchEvent(new CustomEvent("cp:room-open", { detail }));
+      if (current.submitWhenLoaded) submit();
       if (!isPhone()) input.focus();
     } catch (error) {
       if (current !== opening) return;
@@ -559,7 +560,12 @@
   }
 
   function submit() {
-    if (!current || !current.loaded) return;
+    if (!current) return;
+    if (!current.loaded) {
+      // Pressed while the room's messages are still loading: sent as soon as they are in.
+      current.submitWhenLoaded = true;
+      return;
+    }
     const content = input.value.trim();
     composerError.textContent = "";
     if (!content) return;
