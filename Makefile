@@ -46,7 +46,7 @@ test: setup lint
 
 # Schemathesis over the whole API as every role: all phases (stateful included), many examples.
 fuzz: setup
-	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-40} FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-40} FUZZ_PHASES=$${FUZZ_PHASES:-examples,coverage,fuzzing,stateful} \
 		$(PY) scripts/stack.py test -- $(PY) -m pytest -p no:cacheprovider tests/test_fuzz_api.py
 
 bench: setup

@@ -88,6 +88,17 @@ class TruthfulAutoSchema(AutoSchema):
             statuses.append("415")
         return sorted(statuses)
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # drf-spectacular documents every PATCH body as partial (nothing required); a body whose
+        # serializer says `whole_on_patch` is validated whole by its view, and is documented so.
+        if self.method == "PATCH" and getattr(serializer, "whole_on_patch", False):
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
         if not type(serializer).__dict__.get("__doc__"):

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cplatform.json_body import JsonObject
 from firestore_operations.documents import iso
 from firestore_operations.pagination import MAX_LIMIT
 
@@ -18,13 +19,19 @@ def validate_input(serializer_class, data, **kwargs) -> dict:
     page and WebSocket consumer checks input. Raises DRF's ValidationError (mapped to the error shape
     by cplatform.exception_handler.to_domain_error)."""
     serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
+    valid = serializer.is_valid()
+    # A JSON body's 0 is not the text "0" (cplatform/json_body.py); form text from pages is coerced.
+    wrong = json_body_errors(serializer.fields, data) if isinstance(data, JsonObject) else {}
+    if not valid or wrong:
+        raise serializers.ValidationError({**(serializer.errors if not valid else {}), **wrong})
     return serializer.validated_data
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
 class IsoDateTimeField(serializers.Field):
     """UTC datetimes as ISO 8601 with a Z."""
+
+    json_types = (str,)
 
     def to_representation(self, value):
         return iso(value)
@@ -43,6 +50,69 @@ def cursor_page_out(name: str, item_serializer: type[serializers.Serializer]) ->
     body with cplatform.api.page_body): `CoursePageOut = cursor_page_out("CoursePageOut", CourseOut)`."""
     fields = {"items": item_serializer(many=True), "next_cursor": serializers.CharField(allow_null=True)}
     return type(name, (serializers.Serializer,), {**fields, "__module__": item_serializer.__module__})
+
+
+TEXT, BOOLEAN, WHOLE, NUMBER = (str,), (bool,), (int,), (int, float)
+_TYPE_MESSAGES = {
+    TEXT: "Must be text (a JSON string).",
+    BOOLEAN: "Must be true or false.",
+    WHOLE: "Must be a whole number.",
+    NUMBER: "Must be a number.",
+}
+
+
+def _json_types(field: serializers.Field) -> tuple[type, ...] | None:
+    """The JSON types a field takes in a JSON body; None when it has no rule here (nested, files...)."""
+    if isinstance(field, serializers.BooleanField):
+        return BOOLEAN
+    if isinstance(field, serializers.IntegerField):
+        return WHOLE
+    if isinstance(field, serializers.FloatField):
+        return NUMBER
+    if isinstance(field, serializers.CharField | serializers.DateTimeField | serializers.DateField):
+        return TEXT
+    if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField):
+        return TEXT if all(isinstance(key, str) for key in field.choices) else None
+    return getattr(field, "json_types", None)
+
+
+def _json_value_error(field: serializers.Field, value):
+    """The error for a value the schema refuses as sent (a message list, or {index/key: ...} inside a
+    list, map or nested object), None when it is right."""
+    if value is None:
+        return None  # allow_null decides
+    if isinstance(field, serializers.ListField | serializers.ListSerializer) and isinstance(value, list):
+        inner = {i: e for i, item in enumerate(value) if (e := _json_value_error(field.child, item))}
+        return inner or None
+    if isinstance(field, serializers.DictField) and isinstance(value, dict):
+        inner = {key: e for key, item in value.items() if (e := _json_value_error(field.child, item))}
+        return inner or None
+    if isinstance(field, serializers.Serializer) and isinstance(value, dict):
+        return json_body_errors(field.fields, value) or None
+    types = _json_types(field)
+    if types is None:
+        return None
+    if types == WHOLE and isinstance(value, float):
+        wrong = not value.is_integer()  # JSON Schema's integer: 12.0 is one
+    else:
+        wrong = not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+    if wrong:
+        return [_TYPE_MESSAGES[types]]
+    limit = getattr(field, "max_length", None)
+    if isinstance(field, serializers.CharField) and limit is not None and len(value) > limit:
+        # DRF trims before counting; the schema's maxLength counts what was sent, spaces included.
+        return [field.error_messages["max_length"].format(max_length=limit)]
+    return None
+
+
+def json_body_errors(fields, data: dict) -> dict:
+    """{field: error} for the values of a JSON object the schema refuses as sent: a JSON type the field
+    does not take, or text over its length before trimming."""
+    return {
+        name: error
+        for name, value in data.items()
+        if name in fields and not fields[name].read_only and (error := _json_value_error(fields[name], value))
+    }
 
 
 @functools.cache

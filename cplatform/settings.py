@@ -395,7 +395,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["middlewares.drf.FirebaseAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["middlewares.drf.RolePermission"],
     # JSON only; the upload views (photo, covers, materials) take multipart and say so themselves.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cplatform.json_body.TypedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "cplatform.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.http.cookie import parse_cookie
 from django.http.request import validate_host
 
-from cplatform import errors, logcontext
+from cplatform import errors, json_body, logcontext
 from cplatform.actor import ALL_ROLES, Actor
 from cplatform.exception_handler import to_domain_error
 from cplatform.serializers import validate_input
@@ -257,7 +257,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if len(text_data) > MAX_FRAME_CHARS:
             return errors.ValidationError(f"A frame has at most {MAX_FRAME_CHARS} characters.", code="too_large")
         try:
-            frame = json.loads(text_data)
+            frame = json_body.loads(text_data)
         except ValueError:
             return errors.ValidationError("The frame is not valid JSON.", code="bad_frame")
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):

@@ -23,6 +23,7 @@ class GroupRoomIn(serializers.Serializer):
 
 
 class RoomRenameIn(StrictSerializer):
+    whole_on_patch = True  # cplatform/schema.py: PATCH validates it whole (the new name is required)
     name = serializers.CharField(
         min_length=1,
         max_length=100,
@@ -62,6 +63,7 @@ class MessageIn(serializers.Serializer):
 
 
 class MessageEditIn(serializers.Serializer):
+    whole_on_patch = True  # cplatform/schema.py: PATCH validates it whole (the new text is required)
     content = message_content()
 
 

@@ -13,8 +13,14 @@ from payments import membership, services
 from payments import serializers as s
 
 IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="one unique string per attempt"
+    "Idempotency-Key",
+    # Blank or only spaces is refused as missing (services._check_key).
+    {"type": "string", "minLength": 1, "maxLength": services.MAX_KEY_LENGTH, "pattern": r"\S"},
+    OpenApiParameter.HEADER,
+    required=True,
+    description="one unique string per attempt",
 )
+MONTH_PATTERN = s.MONTH.pattern
 
 
 class CheckoutView(ApiView):
@@ -144,8 +150,8 @@ class EarningsView(ApiView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", str, required=True, description="YYYY-MM"),
-            OpenApiParameter("to", str, required=True, description="YYYY-MM"),
+            OpenApiParameter("from", str, required=True, description="YYYY-MM", pattern=MONTH_PATTERN),
+            OpenApiParameter("to", str, required=True, description="YYYY-MM", pattern=MONTH_PATTERN),
             OpenApiParameter("group", str, enum=["month", "course"]),
         ],
         responses=s.EarningsOut,
@@ -204,7 +210,7 @@ class MySubscriptionView(ApiView):
         return Response(s.SubscriptionOut(membership.get_my_subscription(actor=request.user)).data)
 
     @extend_schema(
-        responses=s.SubscriptionOut, tags=["membership"], description="Cancels at the end of the paid period."
+        responses={200: s.SubscriptionOut}, tags=["membership"], description="Cancels at the end of the paid period."
     )
     def delete(self, request):
         return Response(s.SubscriptionOut(membership.cancel_my_subscription(actor=request.user)).data)
@@ -214,10 +220,11 @@ class MembershipSharesView(ApiView):
     roles = ADMINS
 
     @extend_schema(
-        parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM")],
+        parameters=[OpenApiParameter("month", str, required=True, description="YYYY-MM", pattern=MONTH_PATTERN)],
         responses={200: dict},
         tags=["membership"],
         description="The month's membership revenue split among teachers by members' attended lessons.",
     )
     def get(self, request):
-        return Response(membership.membership_shares(actor=request.user, month=request.query_params.get("month", "")))
+        month = self.query(s.MonthQuery)["month"]
+        return Response(membership.membership_shares(actor=request.user, month=month))

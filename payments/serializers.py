@@ -36,6 +36,17 @@ class AdminPaymentsIn(CursorPageQuery):
     until = IsoDateTimeField(required=False)
 
 
+MONTH_MESSAGE = "Give the month as YYYY-MM."
+
+
+class MonthQuery(serializers.Serializer):
+    month = serializers.RegexField(
+        MONTH,
+        help_text="YYYY-MM",
+        error_messages={"invalid": MONTH_MESSAGE, "blank": MONTH_MESSAGE, "required": MONTH_MESSAGE},
+    )
+
+
 class EarningsIn(serializers.Serializer):
     from_month = serializers.RegexField(MONTH, help_text="YYYY-MM")
     to_month = serializers.RegexField(MONTH, help_text="YYYY-MM")

@@ -130,6 +130,11 @@ class TestDisable:
 
 
 class TestPatchRefusals:
+    def test_disabled_as_text_is_refused_not_read_as_true(self, api, admin, student):
+        error = assert_error(admin_patch(api, admin, student.uid, {"disabled": "yes"}), 400, "invalid")
+        assert error["fields"] == {"disabled": ["Must be true or false."]}
+        assert not auth.get_user(student.uid, app=identity.app()).disabled
+
     def test_an_unknown_user_is_404(self, api, admin):
         assert_error(admin_patch(api, admin, "no-such-user", {"disabled": True}), 404)
 

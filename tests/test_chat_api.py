@@ -375,7 +375,10 @@ class TestSending:
     def test_empty_and_too_long_content_are_400s(self, api, dm, student):
         assert "content" in assert_error(send(api, student, dm["id"], "   "), 400)["fields"]
         assert "content" in assert_error(send(api, student, dm["id"], "x" * 4001), 400)["fields"]
-        assert sent(api, student, dm["id"], " " + "x" * 4000 + " ")["content"] == "x" * 4000
+        assert sent(api, student, dm["id"], " " + "x" * 3998 + " ")["content"] == "x" * 3998
+        # The limit counts what was sent, as the schema's maxLength does, not what is left after trimming.
+        error = assert_error(send(api, student, dm["id"], " " + "x" * 4000), 400)
+        assert error["fields"] == {"content": ["A message has at most 4,000 characters."]}
 
     def test_a_bad_client_id_is_a_400(self, api, dm, student):
         assert "client_id" in assert_error(send(api, student, dm["id"], "hi", client_id="has space"), 400)["fields"]

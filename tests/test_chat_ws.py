@@ -164,6 +164,13 @@ class TestMessages:
             ws.send({"type": "message.send", "room": "no-such-room", "content": "hi"})
             assert ws.expect("error")["code"] == "not_found"
 
+    def test_a_frame_value_of_the_wrong_json_type_is_an_error_frame(self, server, dm, student, api):
+        with WsClient(server, token=student.token) as ws:
+            ws.send({"type": "message.send", "room": dm, "content": 42, "client_id": "typed-1"})
+            error = ws.expect("error")
+            assert error["code"] == "invalid" and error["fields"] == {"content": ["Must be text (a JSON string)."]}
+        assert call(api, "get", f"/api/v1/chat/rooms/{dm}/messages", student).json()["items"] == []
+
     def test_sending_is_rate_limited(self, server, dm, student):
         with WsClient(server, token=student.token) as ws:
             for n in range(21):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from google.cloud.firestore import FieldFilter
 from PIL import Image
 
 from courses import events as signals
@@ -131,6 +132,26 @@ class TestCreate:
         response = call(api, "post", "/api/v1/courses", owner_teacher, data={**COURSE, field: value})
         error = assert_error(response, 400, "invalid")
         assert field in error["fields"]
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("title", 12345, "Must be text (a JSON string)."),
+            ("included_in_membership", 0, "Must be true or false."),
+            ("included_in_membership", "true", "Must be true or false."),
+            ("capacity", "12", "Must be a whole number."),
+            ("capacity", 12.5, "Must be a whole number."),
+            ("tags", ["algebra", 7], {"1": ["Must be text (a JSON string)."]}),
+        ],
+    )
+    def test_a_json_value_of_the_wrong_type_is_refused_not_coerced(self, api, owner_teacher, field, value, message):
+        response = call(api, "post", "/api/v1/courses", owner_teacher, data={**COURSE, field: value})
+        error = assert_error(response, 400, "invalid")
+        assert error["fields"] == {field: message if isinstance(message, dict) else [message]}
+        assert not db().collection("courses").where(filter=FieldFilter("teacher_uid", "==", owner_teacher.uid)).get()
+
+    def test_a_whole_float_is_a_whole_number(self, api, owner_teacher):
+        assert create_course(api, owner_teacher, capacity=12.0)["capacity"] == 12
 
     def test_server_kept_and_unknown_fields_are_refused(self, api, owner_teacher):
         response = call(api, "post", "/api/v1/courses", owner_teacher, data={**COURSE, "rating_avg": 5, "colour": 1})

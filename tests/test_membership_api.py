@@ -182,7 +182,9 @@ def test_membership_revenue_is_shared_by_members_attended_lessons(
     shares = {row["teacher_uid"]: (row["attended_lessons"], row["share"]) for row in pool["teachers"]}
     assert shares == {owner_teacher.uid: (2, 540), other_teacher.uid: (1, 270)}
     assert sum(_split(100, {"a": 1, "b": 1, "c": 1}).values()) == 100
-    assert_error(call(api, "get", "/api/v1/admin/membership-shares?month=nope", admin), 400)
+    for month in ("nope", "2026-1", ""):
+        error = assert_error(call(api, "get", f"/api/v1/admin/membership-shares?month={month}", admin), 400)
+        assert error["fields"] == {"month": ["Give the month as YYYY-MM."]}
     assert_error(call(api, "get", f"/api/v1/admin/membership-shares?month={now:%Y-%m}", student), 403)
 
 

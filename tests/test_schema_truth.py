@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import call
+from tests.conftest import assert_error, call
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,47 @@ def test_devices_list_is_documented_as_the_shape_it_returns(schema, api, student
     ref = documented["schema"]["$ref"].rsplit("/", 1)[-1]
     assert schema["components"]["schemas"][ref]["properties"]["items"]["type"] == "array"
     assert call(api, "get", "/api/v1/me/devices", student).json() == {"items": []}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/courses/{course_id}/lessons/{lesson_id}",  # cancels and answers with the lesson
+        "/api/v1/me/subscription",  # cancels at period end and answers with the subscription
+    ],
+)
+def test_deletes_that_answer_with_the_object_document_200_with_its_shape(schema, path):
+    # tests/test_lessons_api.py and tests/test_membership_api.py assert these answer 200 with a body.
+    responses = schema["paths"][path]["delete"]["responses"]
+    assert "204" not in responses and "application/json" in responses["200"]["content"]
+
+
+def request_schema(schema, path: str, method: str) -> dict:
+    ref = schema["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/api/v1/chat/rooms/{room_id}", "name"), ("/api/v1/chat/rooms/{room_id}/messages/{message_id}", "content")],
+)
+def test_a_patch_validated_whole_documents_its_required_field(schema, api, student, path, field):
+    assert request_schema(schema, path, "patch")["required"] == [field]
+    # ...which is what the route does with a body without it (the room and message need not exist).
+    error = assert_error(call(api, "patch", path.format(room_id="r", message_id="m"), student, data={}), 400)
+    assert field in error["fields"]
+
+
+def test_partial_patches_still_document_every_field_as_optional(schema):
+    assert "required" not in request_schema(schema, "/api/v1/courses/{course_id}", "patch")
+
+
+def test_idempotency_and_month_parameters_state_their_format(schema):
+    parameters = schema["paths"]["/api/v1/courses/{course_id}/checkout"]["post"]["parameters"]
+    [key] = [p for p in parameters if p["in"] == "header"]
+    assert key["name"] == "Idempotency-Key" and key["required"] and key["schema"]["pattern"] == r"\S"
+    [month] = schema["paths"]["/api/v1/admin/membership-shares"]["get"]["parameters"]
+    assert month["schema"]["pattern"] == r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class TestReadOnlyFieldsSentBack:
