@@ -12,6 +12,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 
 import firebase_admin
 import requests
@@ -94,6 +95,15 @@ def set_role(uid: str, role: str) -> None:
 
 def set_disabled(uid: str, disabled: bool) -> None:
     auth.update_user(uid, disabled=disabled, app=app())
+
+
+def list_accounts() -> Iterator[dict]:
+    """Every Firebase Auth account as {uid, disabled, role} (the role claim, None without one).
+
+    Raises firebase_admin's errors when Auth cannot be listed to the end.
+    """
+    for user in auth.list_users(app=app()).iterate_all():
+        yield {"uid": user.uid, "disabled": user.disabled, "role": (user.custom_claims or {}).get("role")}
 
 
 def delete_account(uid: str) -> None:
@@ -214,6 +224,7 @@ def _account_state(uid: str) -> dict:
             state = {
                 "valid_after": (user.tokens_valid_after_timestamp or 0) // 1000,
                 "disabled": user.disabled,
+                "role": (user.custom_claims or {}).get("role"),
             }
         cache.set(_state_key(uid), state, settings.AUTH_REVOCATION_CACHE_SECONDS)
     return state
@@ -229,6 +240,10 @@ def _check_not_revoked(credential: str, claims: dict) -> None:
         raise errors.Unauthenticated("This account is disabled or deleted.", code="account_disabled")
     if claims.get("iat", 0) < state["valid_after"]:
         raise errors.Unauthenticated("This sign-in was revoked; sign in again.", code="token_revoked")
+    if "role" in state and claims.get("role") != state["role"]:
+        # The role claim was changed outside the app (the Admin SDK, a script): a token still
+        # carrying the old one must not keep its rights until it expires.
+        raise errors.Unauthenticated("Your role has changed; sign in again.", code="role_changed")
 
 
 def revoke_sessions(uid: str, *, credential: str | None = None) -> None:

@@ -5,10 +5,12 @@ Every function takes the acting user explicitly and raises cplatform.errors on r
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
 import time
+from collections import Counter
 from math import ceil
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from django.core.cache import cache
 from authentication import events, identity
 from authentication.access import MAX_CHILDREN, access_profile, children_of, get_profile_or_404
 from cplatform import background, errors, images, rate_limit, text
-from cplatform.actor import ADMIN, PARENT, STUDENT, TEACHER, Actor
+from cplatform.actor import ADMIN, ALL_ROLES, PARENT, STUDENT, TEACHER, Actor
 from firestore_operations import enrollments as enrollment_store
 from firestore_operations import errors as data_errors
 from firestore_operations import parent_links as link_store
@@ -620,25 +622,71 @@ def admin_update_user(*, actor: Actor, uid: str, role: str | None = None, disabl
         raise errors.Conflict("You cannot demote or disable your own account.", code="self_lockout")
     updates: dict = {}
     if role is not None and role != profile["role"]:
-        identity.set_role(uid, role)
         updates["role"] = role
-        missing_part = _role_part_defaults(role)
-        for part, defaults in missing_part.items():
-            if part not in profile:
-                updates[part] = defaults
+        updates.update(_missing_role_parts(profile, role))
     if disabled is not None and disabled != bool(profile.get("disabled")):
-        identity.set_disabled(uid, disabled)
         updates["disabled"] = disabled
     if updates:
+        # Each fact is written first where it is decided (reconcile_accounts may run in between):
+        # disabled in Auth, the role in the user document.
+        if "disabled" in updates:
+            identity.set_disabled(uid, disabled)
         try:
             user_store.update_profile(uid, updates)
         except data_errors.Missing as exc:
             raise errors.NotFound("No such user.") from exc
+        if "role" in updates:
+            identity.set_role(uid, role)
         # The old role lives on in the user's ID tokens until they refresh: end them now.
         identity.revoke_sessions(uid)
         if "role" in updates:
             events.publish(events.role_changed, uid=uid, old_role=profile["role"], new_role=role)
     return get_profile_or_404(uid)
+
+
+def _missing_role_parts(profile: dict, role: str) -> dict:
+    """The role part (teacher/student/parent fields) a profile lacks for its new role, with defaults."""
+    return {part: defaults for part, defaults in _role_part_defaults(role).items() if part not in profile}
+
+
+def reconcile_accounts() -> dict:
+    """Make Firebase Auth and the user documents agree after edits in the Firebase console; returns counts.
+
+    Run by beat every ACCOUNT_RECONCILE_SECONDS (docs/security.md, "Console edits"). Auth decides
+    whether an account is disabled (the console disables there); the user document decides the role
+    (the console edits it there, and firestore.rules read it): the claim follows, old sessions end and
+    role_changed is published as when an admin changes it here. An account deleted in Auth has its
+    profile disabled (hidden, no mail); erasing its data stays an admin's decision.
+    Raises what listing Auth or Firestore raises (nothing is changed for a listing cut short).
+    """
+    accounts = {account["uid"]: account for account in identity.list_accounts()}
+    counts = Counter(checked=0, disabled=0, enabled=0, roles=0)
+    for state in list(user_store.list_account_states()):
+        counts["checked"] += 1
+        _reconcile_account(state, accounts.get(state["uid"]), counts)
+    return dict(counts)
+
+
+def _reconcile_account(state: dict, account: dict | None, counts: Counter) -> None:
+    uid, role = state["uid"], state["role"]
+    disabled = account is None or account["disabled"]
+    role_moved = account is not None and role in ALL_ROLES and role != account["role"]
+    updates: dict = {}
+    if disabled != state["disabled"]:
+        updates["disabled"] = disabled
+        counts["disabled" if disabled else "enabled"] += 1
+    if role_moved:
+        identity.set_role(uid, role)
+        updates.update(_missing_role_parts(user_store.get_profile(uid) or {}, role))
+        counts["roles"] += 1
+    if updates:
+        with contextlib.suppress(data_errors.Missing):  # deleted meanwhile: nothing left to keep right
+            user_store.update_profile(uid, updates)
+    if role_moved:
+        # The old role lives on in the user's ID tokens until they refresh: end them now.
+        identity.revoke_sessions(uid)
+        logger.info("the role of %s follows its user document: %s -> %s", uid, account["role"], role)
+        events.publish(events.role_changed, uid=uid, old_role=account["role"], new_role=role)
 
 
 def admin_delete_user(*, actor: Actor, uid: str) -> None:

@@ -53,6 +53,8 @@ FIREBASE_CLOCK_SKEW_SECONDS = env.int("FIREBASE_CLOCK_SKEW_SECONDS", default=10)
 # How long one process trusts a uid's revocation state before asking Firebase Auth again.
 # Logout and role changes overwrite the entry in the shared cache at once.
 AUTH_REVOCATION_CACHE_SECONDS = env.int("AUTH_REVOCATION_CACHE_SECONDS", default=10)
+# How often Auth and the user documents are compared (one Firestore read per profile per run).
+ACCOUNT_RECONCILE_SECONDS = env.float("ACCOUNT_RECONCILE_SECONDS", default=600.0)
 # How long one call to a backing service may take before the request answers 503 (within 5 s in
 # all: a dead or hung backend must not hold request threads; see docs/operations.md, Faults).
 FIRESTORE_TIMEOUT_SECONDS = env.float("FIRESTORE_TIMEOUT_SECONDS", default=3.0)
@@ -329,6 +331,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=NOTIFICATION_DIGEST_HOUR_UTC, day_of_week="mon"),
         "args": ("weekly",),
     },
+    # Firebase console edits reach the other side (docs/security.md, "Console edits").
+    "reconcile-accounts": {"task": "authentication.reconcile_accounts", "schedule": ACCOUNT_RECONCILE_SECONDS},
     # Early warnings and the parents' weekly summaries (analytics/jobs.py); repeats are harmless.
     "analytics-jobs": {"task": "analytics.run_jobs", "schedule": crontab(minute=5)},
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from google.api_core import exceptions as google_exceptions
 from google.cloud import firestore
 
@@ -43,6 +45,13 @@ def update_profile(uid: str, changes: dict) -> None:
         _ref(uid).update({**changes, "updated_at": firestore.SERVER_TIMESTAMP})
     except google_exceptions.NotFound as exc:
         raise Missing(f"no profile {uid}") from exc
+
+
+def list_account_states() -> Iterator[dict]:
+    """Every profile's {uid, role, disabled}, streamed (one read per profile; only those fields travel)."""
+    for snapshot in db().collection(COLLECTION).select(["role", "disabled"]).stream():
+        data = snapshot.to_dict() or {}
+        yield {"uid": snapshot.id, "role": data.get("role"), "disabled": bool(data.get("disabled"))}
 
 
 def delete_profile(uid: str) -> None:

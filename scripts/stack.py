@@ -428,6 +428,9 @@ def run_tests(command: list[str]) -> int:
             "EMAIL_BACKEND": "tests.mail_backend.GatedFileBackend",
             "EMAIL_FILE_PATH": str(mail_dir),
             "OUTBOX_RELAY_SECONDS": "1",
+            # Tests make Auth and the user documents disagree on purpose (profiles written by factories,
+            # console edits) and run the reconciliation themselves (tests/test_console_edits.py).
+            "ACCOUNT_RECONCILE_SECONDS": "86400",
         }
         stack.start_worker(worker_env, beat_inside=True)
         return subprocess.run(command, check=False, cwd=ROOT, env=env).returncode
