@@ -8,6 +8,7 @@ StrictSerializer), so a generated client handles every status the server can sen
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
 
 from cplatform.serializers import StrictSerializer
 from middlewares.roles import PUBLIC
@@ -98,6 +99,20 @@ class TruthfulAutoSchema(AutoSchema):
             finally:
                 self.method = "PATCH"
         return super()._get_request_for_media_type(serializer, direction)
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and not {"pattern", "format", "enum"} & set(schema)
+        ):
+            # DRF trims before its blank check, so "   " is refused as blank: the text needs a non-space.
+            schema["pattern"] = r"\S"
+        return schema
 
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
