@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cplatform import background, errors, health
-from cplatform.serializers import CursorPageQuery, IsoDateTimeField, cursor_page_out, validate_input
+from cplatform.serializers import CursorPageQuery, IsoDateTimeField, cursor_page_out, validate_input, validate_query
 from middlewares.roles import ADMINS, PUBLIC
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class ApiView(APIView):
         return validate_input(serializer_class, data, **kwargs)
 
     def query(self, serializer_class) -> dict:
-        return self.validate(serializer_class, self.request.query_params)
+        return validate_query(serializer_class, self.request.query_params)
 
 
 class MethodRolesView(ApiView):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +26,26 @@ def validate_input(serializer_class, data, **kwargs) -> dict:
     if not valid or wrong:
         raise serializers.ValidationError({**(serializer.errors if not valid else {}), **wrong})
     return serializer.validated_data
+
+
+_WHOLE_TEXT = re.compile(r"-?[0-9]+")
+
+
+def validate_query(serializer_class, params) -> dict:
+    """Validate a request's query parameters with an action's query serializer. Raises DRF's
+    ValidationError."""
+    # Python's int() forgives spaces, "+" and "_" ("\r 7"); a whole number in a URL is its digits only,
+    # as the schema's integer says. Empty means "not sent" and is left to the field.
+    wrong = {
+        name: [_TYPE_MESSAGES[WHOLE]]
+        for name, field in serializer_class().fields.items()
+        if isinstance(field, serializers.IntegerField)
+        and (value := params.get(name))
+        and not _WHOLE_TEXT.fullmatch(value)
+    }
+    if wrong:
+        raise serializers.ValidationError(wrong)
+    return validate_input(serializer_class, params)
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)

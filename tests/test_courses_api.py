@@ -406,6 +406,17 @@ class TestCatalog:
     def test_bad_parameters_are_400(self, api, student, query):
         assert_error(call(api, "get", f"/api/v1/courses{query}", student), 400)
 
+    @pytest.mark.parametrize("limit", ["%0D%C2%A07", "+7", "7_0", "7.0", "%207"])
+    def test_a_whole_number_in_the_address_is_its_digits_only(self, api, student, limit):
+        # Python's int() reads all of these as numbers; the schema's integer does not (make fuzz found it).
+        error = assert_error(call(api, "get", f"/api/v1/courses?limit={limit}", student), 400)
+        assert error["fields"] == {"limit": ["Must be a whole number."]}
+
+    def test_a_plain_limit_still_pages(self, api, owner_teacher, student):
+        for index in range(2):
+            create_course(api, owner_teacher, title=f"Course {index}")
+        assert len(list_courses(api, student, "?limit=1")["items"]) == 1
+
     def test_a_cursor_from_another_list_is_400(self, api, owner_teacher, student):
         for index in range(3):
             create_course(api, owner_teacher, title=f"Course {index}")
