@@ -636,12 +636,19 @@ def admin_update_user(*, actor: Actor, uid: str, role: str | None = None, disabl
         except data_errors.Missing as exc:
             raise errors.NotFound("No such user.") from exc
         if "role" in updates:
-            identity.set_role(uid, role)
-        # The old role lives on in the user's ID tokens until they refresh: end them now.
-        identity.revoke_sessions(uid)
-        if "role" in updates:
-            events.publish(events.role_changed, uid=uid, old_role=profile["role"], new_role=role)
+            _move_role_claim(uid, old_role=profile["role"], new_role=role)
+        else:
+            identity.revoke_sessions(uid)
     return get_profile_or_404(uid)
+
+
+def _move_role_claim(uid: str, *, old_role: str | None, new_role: str) -> None:
+    """Set the role claim to the role the user document now holds, end the sessions carrying the old
+    one and tell the apps (a demoted teacher's courses are archived)."""
+    identity.set_role(uid, new_role)
+    # The old role lives on in the user's ID tokens until they refresh: end them now.
+    identity.revoke_sessions(uid)
+    events.publish(events.role_changed, uid=uid, old_role=old_role, new_role=new_role)
 
 
 def _missing_role_parts(profile: dict, role: str) -> dict:
@@ -676,17 +683,14 @@ def _reconcile_account(state: dict, account: dict | None, counts: Counter) -> No
         updates["disabled"] = disabled
         counts["disabled" if disabled else "enabled"] += 1
     if role_moved:
-        identity.set_role(uid, role)
         updates.update(_missing_role_parts(user_store.get_profile(uid) or {}, role))
         counts["roles"] += 1
     if updates:
         with contextlib.suppress(data_errors.Missing):  # deleted meanwhile: nothing left to keep right
             user_store.update_profile(uid, updates)
     if role_moved:
-        # The old role lives on in the user's ID tokens until they refresh: end them now.
-        identity.revoke_sessions(uid)
         logger.info("the role of %s follows its user document: %s -> %s", uid, account["role"], role)
-        events.publish(events.role_changed, uid=uid, old_role=account["role"], new_role=role)
+        _move_role_claim(uid, old_role=account["role"], new_role=role)
 
 
 def admin_delete_user(*, actor: Actor, uid: str) -> None:

@@ -31,6 +31,6 @@ class TypedJSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
         try:
-            return json.load(codecs.getreader(encoding)(stream), object_hook=JsonObject, parse_constant=strict_constant)
+            return loads(codecs.getreader(encoding)(stream).read())
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc

@@ -39,17 +39,19 @@ class AdminPaymentsIn(CursorPageQuery):
 MONTH_MESSAGE = "Give the month as YYYY-MM."
 
 
+def month_field() -> serializers.RegexField:
+    """A calendar month as YYYY-MM; anything else (missing, blank, 2026-1) gets one plain message."""
+    messages = {"invalid": MONTH_MESSAGE, "blank": MONTH_MESSAGE, "required": MONTH_MESSAGE, "null": MONTH_MESSAGE}
+    return serializers.RegexField(MONTH, help_text="YYYY-MM", error_messages=messages)
+
+
 class MonthQuery(serializers.Serializer):
-    month = serializers.RegexField(
-        MONTH,
-        help_text="YYYY-MM",
-        error_messages={"invalid": MONTH_MESSAGE, "blank": MONTH_MESSAGE, "required": MONTH_MESSAGE},
-    )
+    month = month_field()
 
 
 class EarningsIn(serializers.Serializer):
-    from_month = serializers.RegexField(MONTH, help_text="YYYY-MM")
-    to_month = serializers.RegexField(MONTH, help_text="YYYY-MM")
+    from_month = month_field()
+    to_month = month_field()
     group = serializers.ChoiceField(choices=("month", "course"), default="month")
 
 

@@ -262,7 +262,8 @@ class TestEarnings:
 
     def test_earnings_refusals(self, api, owner_teacher, student):
         assert_error(call(api, "get", "/api/v1/me/earnings?from=2026-05&to=2026-01", owner_teacher), 400)
-        assert_error(call(api, "get", "/api/v1/me/earnings?from=2026-13&to=2027-01", owner_teacher), 400)
+        error = assert_error(call(api, "get", "/api/v1/me/earnings?from=2026-13&to=2027-01", owner_teacher), 400)
+        assert error["fields"] == {"from_month": ["Give the month as YYYY-MM."]}
         assert_error(call(api, "get", "/api/v1/me/earnings?from=2026-01&to=2026-02", student), 403)
 
 
