@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from cplatform import api, views
+from cplatform import admin_pages, api, views
 
 urlpatterns = [
     path("healthz", api.HealthzView.as_view()),
@@ -19,6 +19,8 @@ urlpatterns = [
     re_path(r"^api/", views.api_not_found),
     # Before the accounts pages: content serves visitors the landing page at "/" and hands
     # signed-in users to the accounts home (content may import authentication, not the reverse).
+    path("admin/tasks/", admin_pages.failed_tasks, name="admin-tasks"),
+    path("admin/tasks/<str:task_id>/retry/", admin_pages.retry_task, name="admin-task-retry"),
     path("", include("content.page_urls")),
     path("", include("authentication.page_urls")),
     path("", include("courses.page_urls")),

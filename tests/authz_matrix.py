@@ -669,6 +669,10 @@ PAGES: dict[str, dict[str, Rule]] = {
     "users/": {"GET": allow(*TEACHERS, ADMIN)},
     "admin/": {"GET": allow(ADMIN)},
     "admin/users/": {"GET": allow(ADMIN)},
+    "admin/tasks/": {"GET": allow(ADMIN)},
+    "admin/tasks/<str:task_id>/retry/": {
+        "POST": allow(ADMIN, why="no task failed in the world: back to the list with a message")
+    },
     "admin/users/<str:uid>/": {"GET": allow(ADMIN), "POST": allow(ADMIN, body={"action": "enable"})},
     "admin/users/<str:uid>/delete/": {"GET": allow(ADMIN), "POST": allow(ADMIN, fresh="student_account")},
     # --- courses ---

@@ -6,6 +6,7 @@ tests.browser.JourneyWatch (console, requests, wording, reopening)."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -13,8 +14,10 @@ from playwright.sync_api import expect
 from courses.catalog import services as catalog_services
 from courses.enrolment import services as enrolment_services
 from courses.feedback import services as feedback_services
+from firestore_operations import outbox
 from firestore_operations import users as user_store
 from tests.browser import JourneyWatch, browser, log_in, page  # noqa: F401
+from tests.test_admin_tasks_pages import failed_email
 from tests.test_pages_courses import actor_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -123,3 +126,25 @@ def test_an_admin_manages_users_courses_feedback_and_a_group(
     expect(page.locator("#room-mute")).to_have_text("Unmute notifications")
     expect(page.locator(".room-item").first).to_contain_text("Algebra staff")
     watch.check()
+
+
+def test_an_admin_sends_failed_work_again(page, live_server, admin):  # noqa: F811
+    entry_id = failed_email("Your lesson moved", to="sam@example.com")
+    watch = JourneyWatch(page)
+    log_in(page, live_server, admin)
+    page.click("#card-admin-tasks")
+    row = page.locator(f"[data-task='{entry_id}']")
+    expect(row).to_contain_text("Email: “Your lesson moved” to sam@example.com")
+    row.locator("summary:has-text('Why it failed')").click()
+    expect(row.locator(".task-error")).to_have_text("ConnectionRefusedError: the mail server is down")
+    watch.check()
+    row.locator("button:has-text('Send again')").click()
+    expect(page.locator(".flash")).to_contain_text("Sent again.")
+    expect(row).to_have_count(0)
+    expect(page.locator("#no-failed-tasks")).to_contain_text("Nothing has failed.")
+    watch.check()
+    # The worker sent it: the entry is done.
+    deadline = time.monotonic() + 20
+    while outbox.get_entry(entry_id)["status"] != "done" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert outbox.get_entry(entry_id)["status"] == "done"
