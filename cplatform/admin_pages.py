@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cplatform import background, errors
-from cplatform.pages import flash, is_bad_input, page
+from cplatform.pages import flash, page
 from middlewares.roles import ADMINS
 
 TASKS_URL = "/admin/tasks/"
@@ -48,21 +48,10 @@ def _task_row(item: dict) -> dict:
 @require_http_methods(["GET", "HEAD"])
 def failed_tasks(request):
     cursor = request.GET.get("cursor", "").strip()[:2000] or None
-    problem = ""
-    try:
-        result = background.list_failed_tasks(actor=request.actor, limit=TASKS_PAGE_SIZE, cursor=cursor)
-    except Exception as exc:
-        if not is_bad_input(exc):
-            raise
-        problem, cursor = "That page of the list is out of date. Here is the first page.", None
-        result = background.list_failed_tasks(actor=request.actor, limit=TASKS_PAGE_SIZE, cursor=None)
+    # A stale cursor goes back to the first page with a message (cplatform.pages.page).
+    result = background.list_failed_tasks(actor=request.actor, limit=TASKS_PAGE_SIZE, cursor=cursor)
     next_url = f"{TASKS_URL}?{urlencode({'cursor': result.next_cursor})}" if result.next_cursor else None
-    context = {
-        "rows": [_task_row(item) for item in result.items],
-        "next_url": next_url,
-        "is_next_page": bool(cursor),
-        "problem": problem,
-    }
+    context = {"rows": [_task_row(item) for item in result.items], "next_url": next_url, "is_next_page": bool(cursor)}
     return render(request, "admin/tasks.html", context)
 
 

@@ -35,6 +35,7 @@ LOGIN_URL = "/auth/login/"
 FLASH_COOKIE = "flash"
 FLASH_SALT = "cplatform.flash"
 FIX_FIELDS = "Please correct the fields marked below."
+STALE_LIST_PAGE = "That page of the list is out of date. Here is the first page."
 # Statuses a form keeps when it fails: the others are all "your input needs fixing" (400), but a
 # 429 or 503 tells the browser and any proxy that trying again later is the remedy.
 _RETRY_STATUSES = (429, 503)
@@ -97,6 +98,11 @@ def page(*, roles, back: str | None = None):
                     raise
                 if isinstance(err, errors.Unauthenticated):
                     return redirect_to_login(request)
+                if _is_stale_list_page(request, err):
+                    # An old bookmark or a list that changed under a "Next page" link: its first page.
+                    kept = {name: value for name, value in request.GET.items() if name != "cursor"}
+                    first = f"{request.path}?{urlencode(kept)}" if kept else request.path
+                    return flash(HttpResponseRedirect(first), STALE_LIST_PAGE)
                 response = error_page(request, err)
             if response.status_code == 405 and request.method in ("GET", "HEAD"):
                 return HttpResponseRedirect(_parent_path(request.path))
@@ -117,6 +123,16 @@ def page(*, roles, back: str | None = None):
         return wrapper
 
     return decorate
+
+
+def _is_stale_list_page(request, err: errors.DomainError) -> bool:
+    """A list page asked with a cursor the list refused (a page view that did not catch it itself)."""
+    return (
+        request.method in ("GET", "HEAD")
+        and bool(request.GET.get("cursor"))
+        and isinstance(err, errors.ValidationError)
+        and "cursor" in err.fields
+    )
 
 
 def _parent_path(path: str) -> str:

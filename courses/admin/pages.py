@@ -19,7 +19,6 @@ from middlewares.roles import ADMINS
 COURSES_URL = "/admin/courses/"
 PAGE_SIZE = 25
 STATUS_CHOICES = [("", "Every status")] + [(status, STATUS_LABELS[status]) for status in (PUBLISHED, DRAFT, ARCHIVED)]
-INVALID_PAGE = "That page of the list is out of date. Here is the first page."
 
 
 @page(roles=ADMINS)
@@ -30,15 +29,10 @@ def courses(request):
     failure = FormErrors()
     if status not in dict(STATUS_CHOICES):
         failure, status = FormErrors(fields={"status": ["Choose a status from the list."]}), ""
-    try:
-        result = catalog_services.admin_list_courses(
-            actor=request.actor, status=status or None, limit=PAGE_SIZE, cursor=cursor or None
-        )
-    except errors.ValidationError:
-        failure.message, cursor = INVALID_PAGE, ""
-        result = catalog_services.admin_list_courses(
-            actor=request.actor, status=status or None, limit=PAGE_SIZE, cursor=None
-        )
+    # A stale cursor goes back to the first page with a message (cplatform.pages.page).
+    result = catalog_services.admin_list_courses(
+        actor=request.actor, status=status or None, limit=PAGE_SIZE, cursor=cursor or None
+    )
     kept = {"status": status} if status else {}
     context = {
         "courses": [course_view(course) for course in result.items],
@@ -74,13 +68,9 @@ def course_feedback(request, course_id: str):
     course = catalog_services.get_course(actor=request.actor, course_id=course_id)
     cursor = request.GET.get("cursor", "").strip()[:2000]
     failure = FormErrors()
-    try:
-        result = feedback_services.list_feedback(
-            actor=request.actor, course_id=course_id, limit=PAGE_SIZE, cursor=cursor or None
-        )
-    except errors.ValidationError:
-        failure.message, cursor = INVALID_PAGE, ""
-        result = feedback_services.list_feedback(actor=request.actor, course_id=course_id, limit=PAGE_SIZE, cursor=None)
+    result = feedback_services.list_feedback(
+        actor=request.actor, course_id=course_id, limit=PAGE_SIZE, cursor=cursor or None
+    )
     context = {
         "course": course_view(course),
         "feedback": [{**item, "stars": stars(item.get("rating", 0))} for item in result.items],
