@@ -6,39 +6,29 @@ from __future__ import annotations
 
 import pytest
 
-from courses.catalog import services as catalog_services
-from courses.enrolment import services as enrolment_services
-from courses.feedback import services as feedback_services
+from tests.test_admin_pages import course, reviewed  # noqa: F401 (fixtures)
 from tests.test_admin_tasks_pages import failed_email
-from tests.test_pages_courses import actor_of, signed_in, text
+from tests.test_pages_courses import signed_in, text
 
-COURSE = {"title": "Algebra", "subject": "Maths", "level": "beginner", "language": "en", "status": "published"}
 MESSAGE = "That page of the list is out of date. Here is the first page."
-
-
-@pytest.fixture
-def reviewed(owner_teacher, student) -> dict:
-    course = catalog_services.create_course(actor=actor_of(owner_teacher), data=COURSE)
-    enrolment_services.enroll_student(actor=actor_of(student), course_id=course["id"])
-    feedback_services.post_feedback(actor=actor_of(student), course_id=course["id"], rating=4, comment="Clear")
-    return course
 
 
 @pytest.mark.parametrize(
     ("who", "path", "first_page", "shows"),
     [
         ("admin", "/admin/courses/?status=published", "/admin/courses/?status=published", "Algebra"),
-        ("admin", "/admin/courses/{id}/feedback/", "/admin/courses/{id}/feedback/", "Clear"),
+        ("admin", "/admin/courses/{id}/feedback/", "/admin/courses/{id}/feedback/", "Rude words"),
         ("admin", "/admin/users/?role=teacher", "/admin/users/?role=teacher", "Ada"),
         ("admin", "/admin/payments/", "/admin/payments/", "All payments"),
         ("owner_teacher", "/courses/{id}/lessons/", "/courses/{id}/lessons/", "Algebra"),
     ],
 )
-def test_a_stale_cursor_opens_the_first_page_with_a_message(request, reviewed, who, path, first_page, shows):
+def test_a_stale_cursor_opens_the_first_page_with_a_message(request, who, path, first_page, shows):
+    course_id = request.getfixturevalue("reviewed")["id"]
     client = signed_in(request.getfixturevalue(who))
     joiner = "&" if "?" in path else "?"
-    response = client.get(path.format(id=reviewed["id"]) + f"{joiner}cursor=garbage")
-    assert response.status_code == 302 and response["Location"] == first_page.format(id=reviewed["id"])
+    response = client.get(path.format(id=course_id) + f"{joiner}cursor=garbage")
+    assert response.status_code == 302 and response["Location"] == first_page.format(id=course_id)
     page = text(client.get(response["Location"]))
     assert MESSAGE in page and shows in page
     assert "cursor" not in page.lower().split("<main", 1)[1].split("</main>", 1)[0].replace('name="cursor"', "")
