@@ -148,17 +148,22 @@ def list_rooms_of(uid: str, *, limit: int, cursor: str | None) -> Page:
     )
 
 
-def room_kinds_of(uid: str, *, limit: int) -> dict[str, str]:
-    """{room_id: kind} of the member's most recently active rooms (one query, ids and kinds only)."""
+def room_kinds_of(uid: str, *, limit: int) -> dict[str, dict]:
+    """{room_id: {kind, message_seq}} of the member's most recently active rooms (one query, only
+    those fields travel)."""
     query = (
         db()
         .collection(COLLECTION)
         .where(filter=firestore.FieldFilter("member_uids", "array_contains", uid))
         .order_by("last_activity_at", direction=DESCENDING)
-        .select(["kind"])
+        .select(["kind", "message_seq"])
         .limit(limit)
     )
-    return {snap.id: (snap.to_dict() or {}).get("kind", "") for snap in query.stream()}
+    rooms = {}
+    for snap in query.stream():
+        data = snap.to_dict() or {}
+        rooms[snap.id] = {"kind": data.get("kind", ""), "message_seq": int(data.get("message_seq") or 0)}
+    return rooms
 
 
 def add_member(room_id: str, uid: str, name: str, *, check: Callable[[dict | None], None]) -> tuple[dict, bool]:

@@ -139,12 +139,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._close(CLOSE_FORBIDDEN, "no role")
             return
         self.actor = actor
-        self.rooms = await _call(services.socket_rooms, actor=actor)
+        found = await _call(services.socket_rooms, actor=actor)
+        self.rooms = {room_id: room["kind"] for room_id, room in found.items()}
         # Join the groups before anything else, so a client's first sync cannot miss a message.
         self.local = await fanout.local_rooms(self.channel_layer)
         await self.channel_layer.group_add(groups.user_group(actor.uid), self.channel_name)
-        for room_id in self.rooms:
-            await self.local.join(self, room_id)
+        for room_id, room in found.items():
+            await self.local.join(self, room_id, after_seq=room["message_seq"])
         self.counted_online = True
         came_online = await _call(presence.socket_opened, actor.uid)
         await self._send({"type": "auth.ok", "uid": actor.uid, "role": actor.role, "rooms": list(self.rooms)})
@@ -200,10 +201,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 continue
             for room_id in [room_id for room_id in self.rooms if room_id not in current]:
                 await self.room_left({"type": "room.left", "room": room_id})
-            for room_id, kind in current.items():
+            for room_id, room in current.items():
                 if room_id not in self.rooms:
-                    self.rooms[room_id] = kind
-                    await self.local.join(self, room_id)
+                    self.rooms[room_id] = room["kind"]
+                    await self.local.join(self, room_id, after_seq=room["message_seq"])
 
     # --- frames from the client -------------------------------------------------------------------
 
@@ -402,7 +403,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if room_id not in self.rooms:
             self.rooms[room_id] = room.get("kind", "")
-            await self.local.join(self, room_id)
+            await self.local.join(self, room_id, after_seq=room.get("message_seq"))
         await self._forward(event)
 
     async def room_left(self, event: dict) -> None:

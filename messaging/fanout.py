@@ -125,8 +125,15 @@ class LocalRooms:
 
     # --- membership ----------------------------------------------------------------------------
 
-    async def join(self, socket: Socket, room_id: str) -> None:
-        """Register the socket in the room; returns once this process receives the room's frames."""
+    async def join(self, socket: Socket, room_id: str, *, after_seq: int | None = None) -> None:
+        """Register the socket in the room; returns once this process receives the room's frames.
+
+        `after_seq` is the room's last message seq as read when the socket chose its rooms: the first
+        frames this process then sees are ordered after it (otherwise whichever came first, say seq 4
+        of four racing sends, would set the order and 1-3 would follow it).
+        """
+        if after_seq is not None and room_id not in self.rooms:
+            self.orders.setdefault(room_id, _RoomOrder()).last = after_seq
         self.rooms.setdefault(room_id, set()).add(socket)
         if room_id in self.subscribed:
             return

@@ -401,8 +401,9 @@ def rename_member_everywhere(*, uid: str, display_name: str) -> int:
     return room_store.rename_member(uid, display_name)
 
 
-def socket_rooms(*, actor: Actor) -> dict[str, str]:
-    """{room_id: kind} of the rooms a socket subscribes to at connect (one query)."""
+def socket_rooms(*, actor: Actor) -> dict[str, dict]:
+    """{room_id: {kind, message_seq}} of the rooms a socket subscribes to at connect (one query); the
+    seq is where the room's live frames start for it."""
     return room_store.room_kinds_of(actor.uid, limit=settings.CHAT_MAX_ROOMS_PER_SOCKET)
 
 

@@ -135,6 +135,21 @@ def test_messages_are_delivered_in_seq_order_when_they_arrive_out_of_it(monkeypa
     run(scenario)
 
 
+def test_the_first_frames_after_joining_are_ordered_from_the_room_s_seq_at_join(settings):
+    # Racing sends: seq 4 may reach a process that just joined before 1-3 do (CI saw 4, 1, 3, 2).
+    settings.CHAT_FANOUT_REORDER_SECONDS = 5
+
+    async def scenario(layer, local):
+        ann, bob = Socket("ann"), Socket("bob")
+        await local.join(ann, "r1", after_seq=0)
+        await local.join(bob, "r1", after_seq=2)  # a later socket does not move the room's order
+        for seq in (4, 1, 3, 2):
+            await local.receive(fanout.envelope("r1", frame(seq)))
+        assert texts(ann) == [fanout.encode_frame(frame(seq)) for seq in (1, 2, 3, 4)] == texts(bob)
+
+    run(scenario)
+
+
 def test_a_lost_frame_holds_the_next_ones_only_briefly(monkeypatch, settings):
     settings.CHAT_FANOUT_REORDER_SECONDS = 0.05
 
